@@ -33,3 +33,14 @@ PEERLINK_JAVA_MAJOR=$(peerlink_jdk_major "$JAVA_HOME")
 # JDK 24+ warns about Netty's sun.misc.Unsafe and native-library use unless they are allowed.
 PEERLINK_JVM_FLAGS="--enable-native-access=ALL-UNNAMED"
 if [ "$PEERLINK_JAVA_MAJOR" -ge 24 ]; then PEERLINK_JVM_FLAGS="$PEERLINK_JVM_FLAGS --sun-misc-unsafe-memory-access=allow"; fi
+# Maven itself runs on this JDK too; keep JDK 24+'s warnings about its libraries out of the output.
+if [ "$PEERLINK_JAVA_MAJOR" -ge 24 ]; then
+  case "${MAVEN_OPTS:-}" in *sun-misc-unsafe*) ;; *) export MAVEN_OPTS="${MAVEN_OPTS:-} --sun-misc-unsafe-memory-access=allow" ;; esac
+fi
+
+peerlink_require_maven() {
+  command -v mvn >/dev/null 2>&1 || {
+    echo "peerlink builds with Apache Maven, and 'mvn' is not on PATH: install it (apt-get install maven)." >&2
+    exit 1
+  }
+}

@@ -1,0 +1,104 @@
+package dev.peerlink.cli;
+
+import dev.peerlink.server.ConfigException;
+import dev.peerlink.server.PeerlinkServer;
+import dev.peerlink.server.ServerConfig;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+@Command(name = "server", mixinStandardHelpOptions = true,
+        description = {"Run the all-in-one peerlink server. Today it serves STUN over UDP, TCP and TLS "
+            + "(RFC 8489), and RFC 5780 NAT behaviour discovery when asked; TURN, signaling and the web app come later.",
+            "With no options it listens on every address: 3478 (UDP, TCP) and 5349 (TLS, with a self-signed "
+            + "certificate made at start). Flags use coturn's names; they override the YAML file given with --config."},
+        footer = {"", "Examples:", "  peerlink server",
+            "  peerlink server --listening-ip 127.0.0.1 --listening-ip 127.0.0.2 --rfc5780",
+            "  peerlink server --config /etc/peerlink.yaml --cert fullchain.pem --pkey privkey.pem"})
+final class ServerCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--config", paramLabel = "FILE", description = "YAML configuration; keys as the long flags "
+            + "without dashes (listening-ip: [127.0.0.1], listening-port: 3478, rfc5780: true, ...).")
+    Path config;
+
+    @Option(names = {"-L", "--listening-ip"}, paramLabel = "IP", description = "Listen on this address; repeat for "
+            + "several. Default: all addresses.")
+    List<String> listeningIps;
+
+    @Option(names = {"-p", "--listening-port"}, paramLabel = "PORT", description = "STUN port for UDP and TCP "
+            + "(default 3478).")
+    Integer listeningPort;
+
+    @Option(names = "--alt-listening-port", paramLabel = "PORT", description = "Second port for RFC 5780 "
+            + "(default: listening port + 1).")
+    Integer altListeningPort;
+
+    @Option(names = "--tls-listening-port", paramLabel = "PORT", description = "STUN over TLS port (default 5349).")
+    Integer tlsListeningPort;
+
+    @Option(names = "--cert", paramLabel = "PEM", description = "TLS certificate chain (PEM).")
+    String cert;
+
+    @Option(names = "--pkey", paramLabel = "PEM", description = "TLS private key (PEM, unencrypted).")
+    String pkey;
+
+    @Option(names = "--rfc5780", description = "Answer RFC 5780 NAT behaviour discovery; needs two --listening-ip. "
+            + "Off by default: answering from other addresses can be abused for reflection.")
+    Boolean rfc5780;
+
+    @Option(names = "--no-udp", description = "Do not listen on UDP.")
+    Boolean noUdp;
+
+    @Option(names = "--no-tcp", description = "Do not listen on TCP.")
+    Boolean noTcp;
+
+    @Option(names = "--no-tls", description = "Do not listen on TLS.")
+    Boolean noTls;
+
+    @Option(names = "--no-software-attribute", description = "Send no SOFTWARE attribute.")
+    Boolean noSoftware;
+
+    @Override
+    public Integer call() throws ConfigException, InterruptedException {
+        ServerConfig base = config == null ? ServerConfig.defaults() : ServerConfig.load(config);
+        ServerConfig effective = new ServerConfig(
+                listeningIps != null ? listeningIps : base.listeningIps(),
+                listeningPort != null ? listeningPort : base.listeningPort(),
+                altListeningPort != null ? altListeningPort : base.altListeningPort(),
+                tlsListeningPort != null ? tlsListeningPort : base.tlsListeningPort(),
+                cert != null ? cert : base.cert(),
+                pkey != null ? pkey : base.pkey(),
+                rfc5780 != null ? rfc5780 : base.rfc5780(),
+                noUdp != null ? noUdp : base.noUdp(),
+                noTcp != null ? noTcp : base.noTcp(),
+                noTls != null ? noTls : base.noTls(),
+                Boolean.TRUE.equals(noSoftware) ? "" : base.software());
+        PeerlinkServer server = PeerlinkServer.start(effective);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            stopped.countDown();
+        }, "peerlink-shutdown"));
+        PrintWriter out = spec.commandLine().getOut();
+        out.println("peerlink server is running (Ctrl-C stops it).");
+        server.listeners().forEach(listener -> out.println("  STUN  " + listener));
+        if (server.tls() != null && server.tls().selfSigned()) {
+            out.println("  TLS uses a self-signed development certificate, SHA-256 "
+                    + server.tls().sha256Fingerprint() + " (give --cert and --pkey for a real one).");
+        }
+        if (effective.rfc5780()) {
+            out.println("  RFC 5780 NAT behaviour discovery is on.");
+        }
+        out.flush();
+        stopped.await();
+        return 0;
+    }
+}

@@ -1,0 +1,191 @@
+package dev.peerlink.server;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.stream.Collectors;
+
+/**
+ * Everything {@code peerlink server} can be told, with embedded defaults so that it runs with no configuration.
+ * Keys in YAML and command-line flags use coturn's names where the concept is the same, so operators can move
+ * over (e.g. {@code listening-ip}, {@code listening-port}, {@code tls-listening-port}, {@code cert}, {@code pkey},
+ * {@code rfc5780}).
+ *
+ * @param listeningIps      addresses to listen on; empty means all (the IPv6 wildcard, which on Linux also
+ *                          accepts IPv4, or the IPv4 wildcard where IPv6 is off)
+ * @param listeningPort     STUN over UDP and TCP (RFC 8489 §6: 3478)
+ * @param altListeningPort  the second port for RFC 5780; 0 means listening-port + 1, as coturn does
+ * @param tlsListeningPort  STUN over TLS (RFC 8489 §6: 5349)
+ * @param cert              PEM certificate chain for TLS; none means a self-signed one made at start
+ * @param pkey              PEM private key for {@code cert}
+ * @param rfc5780           answer NAT behaviour discovery from a second address and port; needs two listening
+ *                          IPs; off by default because answering from other addresses helps reflection attacks
+ * @param noUdp             do not listen on UDP
+ * @param noTcp             do not listen on TCP
+ * @param noTls             do not listen on TLS
+ * @param software          the SOFTWARE attribute to send, or empty for none
+ */
+public record ServerConfig(
+        List<String> listeningIps,
+        int listeningPort,
+        int altListeningPort,
+        int tlsListeningPort,
+        String cert,
+        String pkey,
+        boolean rfc5780,
+        boolean noUdp,
+        boolean noTcp,
+        boolean noTls,
+        String software) {
+
+    public static final String DEFAULT_SOFTWARE = "peerlink";
+
+    public ServerConfig {
+        listeningIps = listeningIps == null ? List.of() : List.copyOf(listeningIps);
+        software = software == null ? DEFAULT_SOFTWARE : software;
+    }
+
+    /** The embedded defaults: STUN on every address, 3478 UDP/TCP and 5349 TLS. */
+    public static ServerConfig defaults() {
+        return new ServerConfig(List.of(), 3478, 0, 5349, null, null, false, false, false, false, DEFAULT_SOFTWARE);
+    }
+
+    /** Reads a YAML file; keys left out keep their defaults. Unknown keys are an error naming them. */
+    public static ServerConfig load(Path file) throws ConfigException {
+        ObjectMapper mapper = new ObjectMapper(new YAMLFactory())
+                .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+                .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+                .enable(DeserializationFeature.ACCEPT_SINGLE_VALUE_AS_ARRAY);
+        try {
+            if (!Files.isRegularFile(file)) {
+                throw new ConfigException("the configuration file " + file + " does not exist");
+            }
+            ServerConfig defaults = defaults();
+            ServerConfig read = mapper.readerForUpdating(new MutableConfig(defaults))
+                    .<MutableConfig>readValue(file.toFile()).toConfig();
+            return read;
+        } catch (UnrecognizedPropertyException e) {
+            throw new ConfigException("the configuration file " + file + " has an unknown key \""
+                    + e.getPropertyName() + "\"; known keys: " + String.join(", ", MutableConfig.KEYS));
+        } catch (JsonMappingException e) {
+            String path = e.getPath().stream().map(ref -> ref.getFieldName() == null ? "[" + ref.getIndex() + "]"
+                    : ref.getFieldName()).collect(Collectors.joining("."));
+            throw new ConfigException("the configuration file " + file + " has a bad value"
+                    + (path.isEmpty() ? "" : " for \"" + path + "\"") + ": " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw new ConfigException("cannot read the configuration file " + file + ": " + e.getMessage());
+        }
+    }
+
+    /** Checks what can be checked before binding, and says what is wrong in one sentence. */
+    public void validate() throws ConfigException {
+        checkPort("listening-port", listeningPort);
+        checkPort("alt-listening-port", altListeningPort);
+        checkPort("tls-listening-port", tlsListeningPort);
+        if ((cert == null) != (pkey == null)) {
+            throw new ConfigException("--cert and --pkey go together: give both, or neither for a self-signed "
+                    + "development certificate");
+        }
+        List<InetAddress> ips = listeningAddresses();
+        if (noUdp && noTcp && noTls) {
+            throw new ConfigException("--no-udp, --no-tcp and --no-tls together leave nothing to listen on");
+        }
+        if (rfc5780) {
+            if (ips.size() < 2 || ips.get(0).isAnyLocalAddress() || ips.get(1).isAnyLocalAddress()
+                    || ips.get(0).getClass() != ips.get(1).getClass() || ips.get(0).equals(ips.get(1))) {
+                throw new ConfigException("--rfc5780 needs two different --listening-ip addresses of the same "
+                        + "family (for example --listening-ip 127.0.0.1 --listening-ip 127.0.0.2)");
+            }
+            if (noUdp) {
+                throw new ConfigException("--rfc5780 works over UDP, which --no-udp turns off");
+            }
+            if (listeningPort == 0 || effectiveAltPort() == listeningPort) {
+                throw new ConfigException("--rfc5780 needs --listening-port and --alt-listening-port to be two "
+                        + "different fixed ports");
+            }
+        }
+    }
+
+    private static void checkPort(String name, int port) throws ConfigException {
+        if (port < 0 || port > 65535) {
+            throw new ConfigException("--" + name + " must be a port from 0 to 65535, not " + port);
+        }
+    }
+
+    public int effectiveAltPort() {
+        return altListeningPort != 0 ? altListeningPort : listeningPort + 1;
+    }
+
+    /** The listening IPs parsed; literal addresses only, so no name lookup happens at start. */
+    public List<InetAddress> listeningAddresses() throws ConfigException {
+        List<InetAddress> addresses = new ArrayList<>();
+        for (String ip : listeningIps) {
+            addresses.add(parseIp(ip));
+        }
+        return addresses;
+    }
+
+    static InetAddress parseIp(String text) throws ConfigException {
+        String literal = text.strip();
+        if (literal.startsWith("[") && literal.endsWith("]")) {
+            literal = literal.substring(1, literal.length() - 1);
+        }
+        boolean looksLiteral = !literal.isEmpty() && (literal.indexOf(':') >= 0 || literal.chars()
+                .allMatch(c -> Character.isDigit(c) || c == '.'));
+        if (!looksLiteral) {
+            throw new ConfigException("--listening-ip takes an IP address, not \"" + text + "\"");
+        }
+        try {
+            return InetAddress.getByName(literal); // a literal: parsed, never looked up
+        } catch (UnknownHostException e) {
+            throw new ConfigException("--listening-ip takes an IP address, and \"" + text + "\" is not one");
+        }
+    }
+
+    /** Jackson fills this from YAML on top of the defaults; the record stays immutable. */
+    private static final class MutableConfig {
+        static final List<String> KEYS = List.of("listening-ip", "listening-port", "alt-listening-port",
+                "tls-listening-port", "cert", "pkey", "rfc5780", "no-udp", "no-tcp", "no-tls", "software");
+
+        @JsonProperty("listening-ip") List<String> listeningIps;
+        @JsonProperty("listening-port") int listeningPort;
+        @JsonProperty("alt-listening-port") int altListeningPort;
+        @JsonProperty("tls-listening-port") int tlsListeningPort;
+        @JsonProperty("cert") String cert;
+        @JsonProperty("pkey") String pkey;
+        @JsonProperty("rfc5780") boolean rfc5780;
+        @JsonProperty("no-udp") boolean noUdp;
+        @JsonProperty("no-tcp") boolean noTcp;
+        @JsonProperty("no-tls") boolean noTls;
+        @JsonProperty("software") String software;
+
+        MutableConfig(ServerConfig from) {
+            listeningIps = from.listeningIps();
+            listeningPort = from.listeningPort();
+            altListeningPort = from.altListeningPort();
+            tlsListeningPort = from.tlsListeningPort();
+            cert = from.cert();
+            pkey = from.pkey();
+            rfc5780 = from.rfc5780();
+            noUdp = from.noUdp();
+            noTcp = from.noTcp();
+            noTls = from.noTls();
+            software = from.software();
+        }
+
+        ServerConfig toConfig() {
+            return new ServerConfig(listeningIps, listeningPort, altListeningPort, tlsListeningPort, cert, pkey,
+                    rfc5780, noUdp, noTcp, noTls, software);
+        }
+    }
+}
