@@ -106,8 +106,17 @@ public final class StunMessageReader {
 
     private boolean fingerprintMatches(int fingerprintOffset) {
         crc.reset();
-        crc.update(buffer.slice(start, fingerprintOffset - start));
+        updateCrc(crc, buffer, start, fingerprintOffset - start);
         return ((int) crc.getValue() ^ FINGERPRINT_XOR) == buffer.getInt(fingerprintOffset + 4);
+    }
+
+    /** CRC over {@code length} bytes at absolute {@code offset}; heap buffers go without a slice (no allocation). */
+    static void updateCrc(CRC32 crc, ByteBuffer buffer, int offset, int length) {
+        if (buffer.hasArray()) {
+            crc.update(buffer.array(), buffer.arrayOffset() + offset, length);
+        } else {
+            crc.update(buffer.slice(offset, length));
+        }
     }
 
     public ByteBuffer buffer() {

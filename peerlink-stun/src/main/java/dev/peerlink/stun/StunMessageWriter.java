@@ -129,10 +129,14 @@ public final class StunMessageWriter {
 
     /** ERROR-CODE (RFC 8489 §14.8): class = hundreds, number = code mod 100, then a UTF-8 reason. */
     public StunMessageWriter addErrorCode(int code, String reason) {
+        return addErrorCode(code, reason.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /** ERROR-CODE with a reason already encoded as UTF-8, so that a hot path can reuse it without allocating. */
+    public StunMessageWriter addErrorCode(int code, byte[] reasonBytes) {
         if (code < 300 || code > 699) {
             throw new IllegalArgumentException("STUN error codes are 300–699, not " + code);
         }
-        byte[] reasonBytes = reason.getBytes(StandardCharsets.UTF_8);
         putHeader(StunAttributeType.ERROR_CODE, 4 + reasonBytes.length);
         buffer.putShort((short) 0);
         buffer.put((byte) (code / 100));
@@ -182,7 +186,7 @@ public final class StunMessageWriter {
         int attributeOffset = buffer.position();
         buffer.putShort(start + 2, (short) (attributeOffset + 8 - start - StunMessageReader.HEADER_LENGTH));
         crc.reset();
-        crc.update(buffer.slice(start, attributeOffset - start));
+        StunMessageReader.updateCrc(crc, buffer, start, attributeOffset - start);
         putHeader(StunAttributeType.FINGERPRINT, 4);
         buffer.putInt((int) crc.getValue() ^ StunMessageReader.FINGERPRINT_XOR);
         return this;

@@ -5,6 +5,7 @@ import dev.peerlink.stun.StunDecodeException;
 import dev.peerlink.stun.StunMessageReader;
 import dev.peerlink.stun.StunMessageWriter;
 import dev.peerlink.stun.TransactionId;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.UnknownHostException;
@@ -65,7 +66,11 @@ public record AddressAttribute(int type, InetSocketAddress address) implements S
             }
         }
         try {
-            return new AddressAttribute(type, new InetSocketAddress(InetAddress.getByAddress(ip), port));
+            // Inet6Address.getByAddress keeps an IPv4-mapped IPv6 address (::ffff:a.b.c.d) IPv6, where
+            // InetAddress.getByAddress would turn it into an Inet4Address and re-encoding would change its family.
+            InetAddress inet = addressLength == 4 ? InetAddress.getByAddress(ip)
+                    : Inet6Address.getByAddress(null, ip, -1);
+            return new AddressAttribute(type, new InetSocketAddress(inet, port));
         } catch (UnknownHostException impossible) {
             throw new AssertionError(impossible); // only thrown for lengths other than 4 and 16
         }

@@ -35,6 +35,10 @@ public final class BindingResponder {
     }
 
     private static final int MAX_UNKNOWN_REPORTED = 16;
+    // Reason phrases encoded once: encoding them per error response would allocate on the request path.
+    private static final byte[] UNSUPPORTED_METHOD = "Unsupported method".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] UNKNOWN_ATTRIBUTE = "Unknown Attribute".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] BAD_CHANGE_REQUEST = "Bad CHANGE-REQUEST".getBytes(StandardCharsets.UTF_8);
     private static final int SUCCESS_TYPE = StunMessageType.of(StunMethod.BINDING, StunClass.SUCCESS_RESPONSE);
 
     private final StunMessageReader reader = new StunMessageReader();
@@ -96,17 +100,17 @@ public final class BindingResponder {
         boolean fingerprint = reader.has(StunAttributeType.FINGERPRINT);
         int method = reader.method();
         if (method != StunMethod.BINDING) {
-            return error(out, method, ErrorCodeAttribute.BAD_REQUEST, "Unsupported method", 0, fingerprint, budget);
+            return error(out, method, ErrorCodeAttribute.BAD_REQUEST, UNSUPPORTED_METHOD, 0, fingerprint, budget);
         }
         int unknown = reader.unknownComprehensionRequired(understood::get, unknownTypes);
         if (unknown > 0) {
-            return error(out, method, ErrorCodeAttribute.UNKNOWN_ATTRIBUTE, "Unknown Attribute", unknown,
+            return error(out, method, ErrorCodeAttribute.UNKNOWN_ATTRIBUTE, UNKNOWN_ATTRIBUTE, unknown,
                     fingerprint, budget);
         }
         int changeRequest = reader.indexOf(StunAttributeType.CHANGE_REQUEST);
         if (changeRequest >= 0) {
             if (reader.attributeLength(changeRequest) != 4) {
-                return error(out, method, ErrorCodeAttribute.BAD_REQUEST, "Bad CHANGE-REQUEST", 0, fingerprint,
+                return error(out, method, ErrorCodeAttribute.BAD_REQUEST, BAD_CHANGE_REQUEST, 0, fingerprint,
                         budget);
             }
             int flags = reader.buffer().getInt(reader.attributeValueOffset(changeRequest));
@@ -150,7 +154,7 @@ public final class BindingResponder {
         return writer.finish();
     }
 
-    private int error(ByteBuffer out, int method, int code, String reason, int unknownCount, boolean fingerprint,
+    private int error(ByteBuffer out, int method, int code, byte[] reason, int unknownCount, boolean fingerprint,
                       int budget) {
         route = Route.SAME;
         writer.begin(out, StunMessageType.of(method, StunClass.ERROR_RESPONSE), reader.transactionIdHigh(),
