@@ -68,15 +68,17 @@ final class StunDatagramHandler extends ChannelInboundHandlerAdapter {
             }
             ByteBuf out = ctx.alloc().directBuffer(responseLength).writeBytes(response.array(), 0, responseLength);
             BindingResponder.Route route = responder.route();
+            InetSocketAddress destination = responder.destinationPort() == sender.getPort() ? sender
+                    : new InetSocketAddress(sender.getAddress(), responder.destinationPort());
             if (route == BindingResponder.Route.SAME) {
-                ctx.write(new DatagramPacket(out, sender), ctx.voidPromise());
+                ctx.write(new DatagramPacket(out, destination), ctx.voidPromise());
                 flushPending = true;
             } else {
                 Channel sibling = siblings.get(route);
                 if (sibling == null) {
                     out.release(); // not configured for RFC 5780: BindingResponder answers 420 instead
                 } else {
-                    sibling.writeAndFlush(new DatagramPacket(out, sender), sibling.voidPromise());
+                    sibling.writeAndFlush(new DatagramPacket(out, destination), sibling.voidPromise());
                 }
             }
         } finally {

@@ -39,6 +39,7 @@ public final class BindingResponder {
     private static final byte[] UNSUPPORTED_METHOD = "Unsupported method".getBytes(StandardCharsets.UTF_8);
     private static final byte[] UNKNOWN_ATTRIBUTE = "Unknown Attribute".getBytes(StandardCharsets.UTF_8);
     private static final byte[] BAD_CHANGE_REQUEST = "Bad CHANGE-REQUEST".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] BAD_RESPONSE_PORT = "Bad RESPONSE-PORT".getBytes(StandardCharsets.UTF_8);
     private static final int SUCCESS_TYPE = StunMessageType.of(StunMethod.BINDING, StunClass.SUCCESS_RESPONSE);
 
     private final StunMessageReader reader = new StunMessageReader();
@@ -55,6 +56,7 @@ public final class BindingResponder {
     private InetAddress lastSource;
     private byte[] lastSourceBytes;
     private Route route = Route.SAME;
+    private int destinationPort;
 
     /**
      * @param software      SOFTWARE to include when it fits, or null
@@ -74,8 +76,8 @@ public final class BindingResponder {
                 understood.set(type);
             }
         }
-        understood.clear(StunAttributeType.RESPONSE_PORT); // RFC 5780 §7.5: optional; refusing it avoids reflection
         if (!rfc5780) {
+            understood.clear(StunAttributeType.RESPONSE_PORT);
             understood.clear(StunAttributeType.CHANGE_REQUEST);
             understood.clear(StunAttributeType.PADDING);
         }
@@ -87,12 +89,21 @@ public final class BindingResponder {
     }
 
     /**
+     * The port to send the last response to: the request's source port, or the one RESPONSE-PORT asked for (RFC
+     * 5780 §7.5; always at the source's own IP address, so it cannot aim answers at third parties).
+     */
+    public int destinationPort() {
+        return destinationPort;
+    }
+
+    /**
      * Handles one request and writes the response at {@code out}'s position.
      *
      * @return the response length, or 0 when nothing is to be sent (not STUN, malformed, not a request)
      */
     public int respond(ByteBuffer request, InetAddress sourceAddress, int sourcePort, ByteBuffer out) {
         route = Route.SAME;
+        destinationPort = sourcePort;
         if (reader.wrap(request) != StunParseStatus.OK || reader.messageClass() != StunClass.REQUEST) {
             return 0; // RFC 8489 §6.3: malformed messages are discarded; indications and responses get no answer
         }
@@ -118,6 +129,15 @@ public final class BindingResponder {
             boolean changePort = (flags & ChangeRequestAttribute.CHANGE_PORT) != 0;
             route = changeIp ? (changePort ? Route.CHANGE_ADDRESS_AND_PORT : Route.CHANGE_ADDRESS)
                     : (changePort ? Route.CHANGE_PORT : Route.SAME);
+        }
+        int responsePort = reader.indexOf(StunAttributeType.RESPONSE_PORT);
+        if (responsePort >= 0) {
+            int port = reader.attributeLength(responsePort) == 4
+                    ? reader.buffer().getShort(reader.attributeValueOffset(responsePort)) & 0xFFFF : 0;
+            if (port == 0) {
+                return error(out, method, ErrorCodeAttribute.BAD_REQUEST, BAD_RESPONSE_PORT, 0, fingerprint, budget);
+            }
+            destinationPort = port;
         }
         return success(out, sourceBytes(sourceAddress), sourcePort, fingerprint, budget);
     }

@@ -241,14 +241,26 @@ class BindingResponderTest {
     }
 
     @Test
-    void responsePortGets420() throws StunDecodeException {
-        for (BindingResponder responder : new BindingResponder[] {plain, rfc5780}) {
-            byte[] request = bindingRequest(w -> w.addBytes(StunAttributeType.RESPONSE_PORT, hex("13880000")));
-            StunMessage response = exchange(responder, request, CLIENT_V4, 5000);
-            assertError(response, StunMethod.BINDING, ErrorCodeAttribute.UNKNOWN_ATTRIBUTE);
-            assertThat(response.attribute(StunAttributeType.UNKNOWN_ATTRIBUTES))
-                    .contains(new UnknownAttributesAttribute(java.util.List.of(StunAttributeType.RESPONSE_PORT)));
-        }
+    void responsePortIsRefusedWithoutRfc5780() throws StunDecodeException {
+        byte[] request = bindingRequest(w -> w.addBytes(StunAttributeType.RESPONSE_PORT, hex("13880000")));
+        StunMessage response = exchange(plain, request, CLIENT_V4, 5000);
+        assertError(response, StunMethod.BINDING, ErrorCodeAttribute.UNKNOWN_ATTRIBUTE);
+        assertThat(response.attribute(StunAttributeType.UNKNOWN_ATTRIBUTES))
+                .contains(new UnknownAttributesAttribute(java.util.List.of(StunAttributeType.RESPONSE_PORT)));
+    }
+
+    @Test
+    void responsePortRedirectsTheAnswerToTheSourceIpWithRfc5780() throws StunDecodeException {
+        byte[] request = bindingRequest(w -> w.addBytes(StunAttributeType.RESPONSE_PORT, hex("13880000")));
+        StunMessage response = exchange(rfc5780, request, CLIENT_V4, 5000);
+        assertThat(response.messageClass()).isEqualTo(StunClass.SUCCESS_RESPONSE);
+        assertThat(rfc5780.destinationPort()).isEqualTo(0x1388);
+        assertThat(response.address(StunAttributeType.XOR_MAPPED_ADDRESS))
+                .contains(new InetSocketAddress(CLIENT_V4, 5000));
+
+        byte[] zeroPort = bindingRequest(w -> w.addBytes(StunAttributeType.RESPONSE_PORT, hex("00000000")));
+        assertError(exchange(rfc5780, zeroPort, CLIENT_V4, 5000), StunMethod.BINDING, ErrorCodeAttribute.BAD_REQUEST);
+        assertThat(rfc5780.destinationPort()).isEqualTo(5000);
     }
 
     @Test
