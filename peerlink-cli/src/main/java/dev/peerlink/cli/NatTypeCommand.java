@@ -3,6 +3,7 @@ package dev.peerlink.cli;
 import dev.peerlink.stun.client.NatBehavior;
 import dev.peerlink.stun.client.NatBehaviorDiscovery;
 import dev.peerlink.stun.client.StunClientException;
+import dev.peerlink.stun.transport.SocketAddresses;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
 import java.util.concurrent.Callable;
@@ -39,13 +40,10 @@ final class NatTypeCommand implements Callable<Integer> {
         out.println("Mapping:    " + behavior.mapping().rfcName());
         out.println("Filtering:  " + behavior.filtering().rfcName());
         out.println("Type:       " + behavior.commonName());
-        out.println("Addresses:  local " + format(behavior.localAddress()) + ", mapped "
-                + format(behavior.mappedAddress()));
+        out.println("Addresses:  local " + SocketAddresses.format(behavior.localAddress()) + ", mapped "
+                + SocketAddresses.format(behavior.mappedAddress()));
         out.println("P2P:        " + behavior.p2pOutlook());
         return 0;
     }
 
-    private static String format(InetSocketAddress address) {
-        return address.getAddress().getHostAddress() + ":" + address.getPort();
-    }
 }

@@ -67,7 +67,7 @@ final class ServerCommand implements Callable<Integer> {
     Boolean noSoftware;
 
     @Override
-    public Integer call() throws ConfigException, InterruptedException {
+    public Integer call() throws ConfigException {
         ServerConfig base = config == null ? ServerConfig.defaults() : ServerConfig.load(config);
         ServerConfig effective = new ServerConfig(
                 listeningIps != null ? listeningIps : base.listeningIps(),
@@ -82,11 +82,17 @@ final class ServerCommand implements Callable<Integer> {
                 noTls != null ? noTls : base.noTls(),
                 Boolean.TRUE.equals(noSoftware) ? "" : base.software());
         PeerlinkServer server = PeerlinkServer.start(effective);
-        CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            server.close();
-            stopped.countDown();
-        }, "peerlink-shutdown"));
+        CountDownLatch stopRequested = new CountDownLatch(1);
+        CountDownLatch closed = new CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            stopRequested.countDown();
+            try {
+                closed.await(10, java.util.concurrent.TimeUnit.SECONDS); // let the sockets close before the JVM ends
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "peerlink-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
         PrintWriter out = spec.commandLine().getOut();
         out.println("peerlink server is running (Ctrl-C stops it).");
         server.listeners().forEach(listener -> out.println("  STUN  " + listener));
@@ -98,7 +104,18 @@ final class ServerCommand implements Callable<Integer> {
             out.println("  RFC 5780 NAT behaviour discovery is on.");
         }
         out.flush();
-        stopped.await();
+        try {
+            stopRequested.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // an embedding caller stopped us: close down the same way
+        } finally {
+            server.close();
+            closed.countDown();
+            if (stopRequested.getCount() > 0) {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            }
+        }
+        out.println("peerlink server stopped.");
         return 0;
     }
 }

@@ -3,6 +3,7 @@ package dev.peerlink.cli;
 import dev.peerlink.stun.client.StunClient;
 import dev.peerlink.stun.client.StunClientException;
 import dev.peerlink.stun.client.StunTransport;
+import dev.peerlink.stun.transport.SocketAddresses;
 import java.net.InetSocketAddress;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
@@ -56,13 +57,13 @@ final class StunCommand implements Callable<Integer> {
                 .withInsecureTls(insecure);
         try (StunClient client = StunClient.open(transport, address, hostPort.host(), null, options)) {
             InetSocketAddress mapped = client.binding();
-            String text = mapped.getAddress().getHostAddress() + ":" + mapped.getPort();
+            String text = SocketAddresses.format(mapped);
             if (quiet) {
                 spec.commandLine().getOut().println(text);
             } else {
                 InetSocketAddress local = client.localAddress();
                 spec.commandLine().getOut().println("Mapped address: " + text + "  (seen by " + hostPort + " over "
-                        + transport + "; local " + local.getAddress().getHostAddress() + ":" + local.getPort() + ")");
+                        + transport + "; local " + SocketAddresses.format(local) + ")");
             }
         }
         return 0;

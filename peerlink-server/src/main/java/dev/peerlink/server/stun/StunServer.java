@@ -5,6 +5,7 @@ import dev.peerlink.server.ServerConfig;
 import dev.peerlink.server.TlsCertificates;
 import dev.peerlink.stun.server.BindingResponder;
 import dev.peerlink.stun.transport.NettyTransport;
+import dev.peerlink.stun.transport.SocketAddresses;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
@@ -35,7 +36,7 @@ public final class StunServer implements AutoCloseable {
     public record Listener(String protocol, InetSocketAddress address) {
         @Override
         public String toString() {
-            return protocol + " " + address.getAddress().getHostAddress() + ":" + address.getPort();
+            return protocol + " " + SocketAddresses.format(address);
         }
     }
 
@@ -203,8 +204,10 @@ public final class StunServer implements AutoCloseable {
         future.awaitUninterruptibly();
         if (!future.isSuccess()) {
             Throwable cause = future.cause();
-            throw new ConfigException("cannot listen on " + protocol + " " + local.getAddress().getHostAddress() + ":"
-                    + local.getPort() + ": " + (cause == null ? "unknown error" : cause.getMessage()));
+            String reason = cause == null || cause.getMessage() == null ? "unknown error"
+                    : cause.getMessage().replaceFirst("^bind\\(\\.\\.\\) failed with error\\(-?\\d+\\): ", "");
+            throw new ConfigException("cannot listen on " + protocol + " " + SocketAddresses.format(local) + ": "
+                    + reason);
         }
         return future.channel();
     }

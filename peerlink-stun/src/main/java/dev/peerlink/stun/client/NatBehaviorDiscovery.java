@@ -2,9 +2,8 @@ package dev.peerlink.stun.client;
 
 import dev.peerlink.stun.StunAttributeType;
 import dev.peerlink.stun.attribute.ChangeRequestAttribute;
-import java.io.IOException;
+import dev.peerlink.stun.transport.SocketAddresses;
 import java.net.InetSocketAddress;
-import java.nio.channels.DatagramChannel;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -32,8 +31,7 @@ public final class NatBehaviorDiscovery {
      */
     public static NatBehavior discover(InetSocketAddress server, String serverName, RetransmissionPolicy policy,
                                        Consumer<String> progress) throws StunClientException {
-        InetSocketAddress local = new InetSocketAddress(localAddressToward(server, serverName), 0);
-        try (StunClient client = StunClient.open(StunTransport.UDP, server, serverName, local,
+        try (StunClient client = StunClient.open(StunTransport.UDP, server, serverName, null,
                 StunClient.Options.DEFAULT.withPolicy(policy))) {
             InetSocketAddress localAddress = client.localAddress();
             // Mapping test I (§4.3): the plain Binding, which also tells us the server's other address.
@@ -45,7 +43,8 @@ public final class NatBehaviorDiscovery {
                             + " does not support NAT behaviour discovery: its answer has no OTHER-ADDRESS"
                             + " (RFC 5780; for peerlink server, start it with --rfc5780 and two --listening-ip)"));
             if (other.getAddress().equals(server.getAddress()) || other.getPort() == server.getPort()) {
-                throw new StunClientException("the STUN server " + serverName + " gives OTHER-ADDRESS " + other
+                throw new StunClientException("the STUN server " + serverName + " gives OTHER-ADDRESS "
+                        + SocketAddresses.format(other)
                         + ", which does not differ from it in both address and port as RFC 5780 needs");
             }
 
@@ -61,7 +60,7 @@ public final class NatBehaviorDiscovery {
                 if (mapped2.equals(mapped1)) {
                     mapping = NatBehavior.Behavior.ENDPOINT_INDEPENDENT;
                 } else {
-                    progress.accept("test III: Binding to the server's other address and port " + other);
+                    progress.accept("test III: Binding to the server's other address and port " + SocketAddresses.format(other));
                     InetSocketAddress mapped3 = client.mappedAddress(client.request(List.of(), other).response());
                     mapping = mapped3.equals(mapped2) ? NatBehavior.Behavior.ADDRESS_DEPENDENT
                             : NatBehavior.Behavior.ADDRESS_AND_PORT_DEPENDENT;
@@ -99,23 +98,12 @@ public final class NatBehaviorDiscovery {
         boolean portChanged = source.getPort() != server.getPort();
         if (ipChanged != changedIp || !portChanged) {
             throw new StunClientException("the STUN server " + serverName + " answered a CHANGE-REQUEST from "
-                    + source + " instead of its other " + (changedIp ? "address and port" : "port")
+                    + SocketAddresses.format(source) + " instead of its other " + (changedIp ? "address and port" : "port")
                     + ", so filtering cannot be measured");
         }
     }
 
-    /** The local IP the OS would use toward the server, so the "no NAT" comparison has a real address. */
-    private static java.net.InetAddress localAddressToward(InetSocketAddress server, String serverName)
-            throws StunClientException {
-        try (DatagramChannel probe = DatagramChannel.open()) {
-            probe.connect(server); // UDP connect sends nothing; it only picks a route
-            return ((InetSocketAddress) probe.getLocalAddress()).getAddress();
-        } catch (IOException e) {
-            throw new StunClientException("no route to the STUN server " + serverName + ": " + e.getMessage(), e);
-        }
-    }
-
     private static String address(java.net.InetAddress ip, int port) {
-        return new InetSocketAddress(ip, port).toString();
+        return SocketAddresses.format(new InetSocketAddress(ip, port));
     }
 }

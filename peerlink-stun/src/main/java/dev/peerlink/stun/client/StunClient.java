@@ -7,6 +7,7 @@ import dev.peerlink.stun.StunMessageReader;
 import dev.peerlink.stun.StunMethod;
 import dev.peerlink.stun.TransactionId;
 import dev.peerlink.stun.attribute.StunAttribute;
+import dev.peerlink.stun.transport.SocketAddresses;
 import dev.peerlink.stun.transport.StreamFramer;
 import java.io.EOFException;
 import java.io.IOException;
@@ -85,7 +86,9 @@ public final class StunClient implements AutoCloseable {
             if (transport == StunTransport.UDP) {
                 DatagramChannel channel = DatagramChannel.open();
                 try {
-                    channel.bind(localAddress);
+                    // Bound to the address the route uses, so localAddress() is a real address, not the wildcard.
+                    channel.bind(localAddress != null ? localAddress
+                            : new InetSocketAddress(localAddressToward(server, serverName), 0));
                     channel.configureBlocking(false);
                     Selector selector = Selector.open();
                     channel.register(selector, SelectionKey.OP_READ);
@@ -111,6 +114,11 @@ public final class StunClient implements AutoCloseable {
                 socket.close();
                 throw e;
             }
+        } catch (javax.net.ssl.SSLHandshakeException e) {
+            throw new StunClientException("the TLS handshake with the STUN server " + describe(serverName, server,
+                    transport) + " failed: " + (e.getMessage() != null && e.getMessage().contains("PKIX")
+                    ? "its certificate is not trusted (for a development server's self-signed certificate, "
+                    + "use --insecure)" : e.getMessage()), e);
         } catch (SocketTimeoutException e) {
             throw new StunClientException("no connection to the STUN server " + describe(serverName, server, transport)
                     + " within " + options.connectTimeout().toSeconds() + " s");
@@ -137,11 +145,21 @@ public final class StunClient implements AutoCloseable {
     }
 
     private static String describe(String serverName, InetSocketAddress server, StunTransport transport) {
-        String address = server.getAddress() == null ? server.getHostString()
-                : server.getAddress().getHostAddress() + ":" + server.getPort();
-        String name = serverName.equals(address) || serverName.equals(server.getHostString()) ? address
-                : serverName + " (" + address + ")";
+        String address = SocketAddresses.format(server);
+        String name = serverName.equals(address) || address.startsWith(serverName + ":")
+                || address.startsWith("[" + serverName + "]:") ? address : serverName + " (" + address + ")";
         return name + " over " + transport;
+    }
+
+    /** The local IP the OS would use toward the server (a UDP connect sends nothing; it only picks a route). */
+    static java.net.InetAddress localAddressToward(InetSocketAddress server, String serverName)
+            throws StunClientException {
+        try (DatagramChannel probe = DatagramChannel.open()) {
+            probe.connect(server);
+            return ((InetSocketAddress) probe.getLocalAddress()).getAddress();
+        } catch (IOException e) {
+            throw new StunClientException("no route to the STUN server " + serverName + ": " + e.getMessage(), e);
+        }
     }
 
     public InetSocketAddress localAddress() {
@@ -198,7 +216,7 @@ public final class StunClient implements AutoCloseable {
     }
 
     private String destinationName(InetSocketAddress destination) {
-        return destination.equals(server) ? serverName : destination.getAddress().getHostAddress();
+        return destination.equals(server) ? serverName : SocketAddresses.format(destination);
     }
 
     private static String seconds(Duration duration) {

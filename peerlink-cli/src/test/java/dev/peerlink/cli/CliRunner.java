@@ -1,0 +1,20 @@
+package dev.peerlink.cli;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+
+/** Runs the CLI in-process and keeps what it printed. */
+record CliRunner(int exitCode, String out, String err) {
+    static CliRunner run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int code = PeerlinkCli.run(args, new PrintWriter(out, true), new PrintWriter(err, true));
+        return new CliRunner(code, out.toString(), err.toString());
+    }
+
+    /** The same result without the "... " progress lines long commands print to stderr. */
+    CliRunner withoutProgress() {
+        return new CliRunner(exitCode, out, err.lines().filter(line -> !line.startsWith("... "))
+                .map(line -> line + "\n").reduce("", String::concat));
+    }
+}

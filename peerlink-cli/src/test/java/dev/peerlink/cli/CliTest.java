@@ -1,0 +1,137 @@
+package dev.peerlink.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.peerlink.server.PeerlinkServer;
+import dev.peerlink.server.ServerConfig;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.channels.DatagramChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/** The command line: what users see when things work, and one clear line when they don't. */
+class CliTest {
+    private static final InetAddress LOOPBACK = TestPorts.loopback("127.0.0.1");
+
+    @TempDir
+    Path temp;
+
+    @ParameterizedTest
+    @ValueSource(strings = {"", "server", "stun", "nat-type"})
+    void everyCommandHasHelp(String command) {
+        CliRunner result = command.isEmpty() ? CliRunner.run("--help") : CliRunner.run(command, "--help");
+        assertThat(result.exitCode()).isZero();
+        assertThat(result.out()).startsWith("Usage: peerlink" + (command.isEmpty() ? "" : " " + command));
+    }
+
+    @Test
+    void stunPrintsTheMappedAddressOverUdpTcpAndTls() throws Exception {
+        int port = TestPorts.free(LOOPBACK);
+        int tlsPort = TestPorts.free(LOOPBACK);
+        try (PeerlinkServer server = PeerlinkServer.start(new ServerConfig(List.of("127.0.0.1"), port, 0, tlsPort,
+                null, null, false, false, false, false, "peerlink"))) {
+            CliRunner udp = CliRunner.run("stun", "127.0.0.1:" + port);
+            assertThat(udp.exitCode()).as(udp.err()).isZero();
+            assertThat(udp.out()).matches("Mapped address: 127\\.0\\.0\\.1:(\\d+) {2}\\(seen by 127\\.0\\.0\\.1:" + port
+                    + " over UDP; local 127\\.0\\.0\\.1:\\1\\)\\R");
+            CliRunner tcp = CliRunner.run("stun", "127.0.0.1:" + port, "--tcp", "-q");
+            assertThat(tcp.exitCode()).as(tcp.err()).isZero();
+            assertThat(tcp.out().strip()).matches("127\\.0\\.0\\.1:\\d+");
+            CliRunner tls = CliRunner.run("stun", "localhost:" + tlsPort, "--tls", "--insecure", "-q");
+            assertThat(tls.exitCode()).as(tls.err()).isZero();
+            assertThat(tls.out().strip()).matches("127\\.0\\.0\\.1:\\d+");
+
+            CliRunner untrusted = CliRunner.run("stun", "localhost:" + tlsPort, "--tls");
+            assertOneLineError(untrusted, "peerlink stun: the TLS handshake with the STUN server localhost");
+            assertThat(untrusted.err()).contains("--insecure");
+        }
+    }
+
+    @Test
+    void natTypeReportsAnOpenPathAgainstATwoAddressServer() throws Exception {
+        InetAddress second = TestPorts.loopback("127.0.0.2");
+        int port = TestPorts.freePair(LOOPBACK, second);
+        try (PeerlinkServer server = PeerlinkServer.start(new ServerConfig(List.of("127.0.0.1", "127.0.0.2"), port,
+                0, 0, null, null, true, false, true, true, "peerlink"))) {
+            CliRunner result = CliRunner.run("nat-type", "127.0.0.1:" + port);
+            assertThat(result.exitCode()).as(result.err()).isZero();
+            assertThat(result.out())
+                    .contains("Mapping:    endpoint-independent")
+                    .contains("Filtering:  endpoint-independent")
+                    .contains("Type:       no NAT, no filtering firewall")
+                    .contains("P2P:");
+            assertThat(result.err()).contains("test I: Binding to 127.0.0.1:" + port);
+        }
+    }
+
+    @Test
+    void natTypeAgainstAServerWithoutRfc5780SaysSo() throws Exception {
+        int port = TestPorts.free(LOOPBACK);
+        try (PeerlinkServer server = PeerlinkServer.start(new ServerConfig(List.of("127.0.0.1"), port, 0, 0, null,
+                null, false, false, true, true, "peerlink"))) {
+            CliRunner result = CliRunner.run("nat-type", "127.0.0.1:" + port);
+            assertOneLineError(result.withoutProgress(), "peerlink nat-type: the STUN server 127.0.0.1:" + port
+                    + " does not support NAT behaviour discovery");
+        }
+    }
+
+    @Test
+    void anUnansweredRequestNamesTheServerAndHowLongItTried() throws Exception {
+        try (DatagramChannel silent = DatagramChannel.open().bind(new InetSocketAddress(LOOPBACK, 0))) {
+            int port = ((InetSocketAddress) silent.getLocalAddress()).getPort();
+            CliRunner result = CliRunner.run("stun", "127.0.0.1:" + port, "--rto", "50", "--rc", "2", "--rm", "2");
+            assertOneLineError(result, "peerlink stun: no STUN response from 127.0.0.1:" + port
+                    + " over UDP after 2 transmissions in 0.2 s");
+        }
+    }
+
+    @Test
+    void aRefusedConnectionIsOneLine() throws Exception {
+        int port = TestPorts.free(LOOPBACK);
+        CliRunner result = CliRunner.run("stun", "127.0.0.1:" + port, "--tcp");
+        assertOneLineError(result, "peerlink stun: cannot reach the STUN server 127.0.0.1:" + port + " over TCP");
+    }
+
+    @Test
+    void userMistakesAreOneLineWithAPointerToHelp() throws Exception {
+        assertOneLineError(CliRunner.run("stun"), "peerlink stun: Missing required parameter: 'HOST[:PORT]'");
+        assertOneLineError(CliRunner.run("stun", "127.0.0.1:99999"), "peerlink stun: \"127.0.0.1:99999\" has port");
+        assertOneLineError(CliRunner.run("stun", "[::1"), "peerlink stun: \"[::1\" opens '['");
+        assertOneLineError(CliRunner.run("stun", "x", "--tcp", "--tls"), "peerlink stun: Error: --tcp, --tls are mutually exclusive");
+        assertOneLineError(CliRunner.run("stun", "127.0.0.1", "--rto", "0"), "peerlink stun: the STUN RTO must be positive");
+        assertOneLineError(CliRunner.run("stun", "127.0.0.1", "--rto", "soon"), "peerlink stun: Invalid value for option '--rto'");
+        assertOneLineError(CliRunner.run("bogus"), "peerlink: Unmatched argument at index 0: 'bogus'");
+        assertOneLineError(CliRunner.run("server", "--rfc5780"), "peerlink server: --rfc5780 needs two different --listening-ip");
+        assertOneLineError(CliRunner.run("server", "--listening-ip", "localhost"),
+                "peerlink server: --listening-ip takes an IP address, not \"localhost\"");
+        assertOneLineError(CliRunner.run("server", "--cert", "a.pem"), "peerlink server: --cert and --pkey go together");
+        assertOneLineError(CliRunner.run("server", "--config", temp.resolve("missing.yaml").toString()),
+                "peerlink server: the configuration file");
+        Path bad = temp.resolve("bad.yaml");
+        Files.writeString(bad, "listening-port: 3478\nlisten-port: 1\n");
+        assertOneLineError(CliRunner.run("server", "--config", bad.toString()),
+                "peerlink server: the configuration file " + bad + " has an unknown key \"listen-port\"");
+    }
+
+    @Test
+    void aPortInUseIsOneLine() throws Exception {
+        try (DatagramChannel taken = DatagramChannel.open().bind(new InetSocketAddress(LOOPBACK, 0))) {
+            int port = ((InetSocketAddress) taken.getLocalAddress()).getPort();
+            CliRunner result = CliRunner.run("server", "--listening-ip", "127.0.0.1", "--listening-port",
+                    String.valueOf(port), "--no-tls");
+            assertOneLineError(result, "peerlink server: cannot listen on udp 127.0.0.1:" + port + ": ");
+        }
+    }
+
+    private static void assertOneLineError(CliRunner result, String expectedStart) {
+        assertThat(result.exitCode()).as(result.err()).isNotZero();
+        assertThat(result.err()).startsWith(expectedStart);
+        assertThat(result.err().strip()).as("one line, no stack trace").doesNotContain("\n").doesNotContain("\tat ");
+    }
+}
