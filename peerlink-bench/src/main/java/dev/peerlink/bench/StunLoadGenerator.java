@@ -1,5 +1,6 @@
 package dev.peerlink.bench;
 
+import dev.peerlink.stun.transport.SocketAddresses;
 import io.netty.channel.epoll.Epoll;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -127,7 +128,7 @@ public final class StunLoadGenerator {
             return String.format(Locale.ROOT,
                     "%s: %,.0f responses/s over %.2f s; sent %,d, received %,d, lost %,d (%.3f%%), "
                             + "unmatched %,d, invalid %,d; %s",
-                    target.getAddress().getHostAddress() + ":" + target.getPort(), responsesPerSecond,
+                    SocketAddresses.format(target), responsesPerSecond,
                     measured.toNanos() / 1e9, sent, received, lost, lossPercent, unmatched, invalid, rtt);
         }
     }
@@ -170,62 +171,5 @@ public final class StunLoadGenerator {
             default -> throw new IllegalArgumentException("peerlink.bench.transport is auto, epoll or nio, not "
                     + forced + ".");
         };
-    }
-
-    /**
-     * {@code StunLoadGenerator HOST:PORT [--window N] [--duration SECONDS] [--warmup SECONDS]
-     * [--loss-timeout MILLIS]}: prints progress and a summary line.
-     */
-    public static void main(String[] args) {
-        try {
-            Options options = parse(args);
-            Result result = run(options, System.out::println);
-            System.out.println(result.summary());
-        } catch (IllegalArgumentException e) {
-            System.err.println(e.getMessage());
-            System.exit(2);
-        }
-    }
-
-    static Options parse(String[] args) {
-        if (args.length == 0 || args.length % 2 == 0) {
-            throw new IllegalArgumentException("usage: StunLoadGenerator HOST:PORT [--window N] "
-                    + "[--duration SECONDS] [--warmup SECONDS] [--loss-timeout MILLIS]");
-        }
-        String hostPort = args[0];
-        int colon = hostPort.lastIndexOf(':');
-        if (colon <= 0) {
-            throw new IllegalArgumentException("The target " + hostPort + " is not HOST:PORT.");
-        }
-        String host = hostPort.substring(0, colon).replace("[", "").replace("]", "");
-        Options options = Options.of(new InetSocketAddress(host, parseNumber(hostPort.substring(colon + 1), "port")));
-        for (int i = 1; i < args.length; i += 2) {
-            String value = args[i + 1];
-            options = switch (args[i]) {
-                case "--window" -> options.withWindow(parseNumber(value, "window"));
-                case "--duration" -> options.withDuration(Duration.ofMillis(
-                        (long) (parseDecimal(value, "duration") * 1000)));
-                case "--warmup" -> options.withWarmup(Duration.ofMillis((long) (parseDecimal(value, "warmup") * 1000)));
-                case "--loss-timeout" -> options.withLossTimeout(Duration.ofMillis(parseNumber(value, "loss timeout")));
-                default -> throw new IllegalArgumentException("Unknown option " + args[i] + ".");
-            };
-        }
-        return options;
-    }
-
-    private static int parseNumber(String text, String what) {
-        try {
-            return Integer.parseInt(text);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("The " + what + " must be a whole number, not " + text + ".");
-        }
-    }
-
-    private static double parseDecimal(String text, String what) {
-        try {
-            return Double.parseDouble(text);
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("The " + what + " must be a number of seconds, not " + text + ".");
-        }
     }
 }

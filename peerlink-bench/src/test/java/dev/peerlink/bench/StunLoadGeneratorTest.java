@@ -121,17 +121,4 @@ class StunLoadGeneratorTest {
         assertThatThrownBy(() -> StunLoadGenerator.Options.of(null))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("needs a target");
     }
-
-    @Test
-    void parsesTheCommandLine() {
-        StunLoadGenerator.Options options = StunLoadGenerator.parse(new String[] {
-                "127.0.0.1:34780", "--window", "256", "--duration", "2.5", "--warmup", "0", "--loss-timeout", "300"});
-        assertThat(options.target()).isEqualTo(new InetSocketAddress("127.0.0.1", 34780));
-        assertThat(options.window()).isEqualTo(256);
-        assertThat(options.duration()).isEqualTo(Duration.ofMillis(2500));
-        assertThat(options.warmup()).isZero();
-        assertThat(options.lossTimeout()).isEqualTo(Duration.ofMillis(300));
-        assertThatThrownBy(() -> StunLoadGenerator.parse(new String[] {"127.0.0.1:34780", "--window", "x"}))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("window must be a whole number");
-    }
 }

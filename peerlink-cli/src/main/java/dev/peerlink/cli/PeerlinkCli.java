@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = PeerlinkCli.Version.class,
         description = "A pure-Java WebRTC connectivity stack: STUN, TURN, ICE and data channels.",
-        subcommands = {ServerCommand.class, StunCommand.class, NatTypeCommand.class,
+        subcommands = {ServerCommand.class, StunCommand.class, NatTypeCommand.class, BenchCommand.class,
                 CommandLine.HelpCommand.class})
 public final class PeerlinkCli {
     public static void main(String[] args) {

@@ -23,11 +23,30 @@ class CliTest {
     Path temp;
 
     @ParameterizedTest
-    @ValueSource(strings = {"", "server", "stun", "nat-type"})
+    @ValueSource(strings = {"", "server", "stun", "nat-type", "bench", "bench stun"})
     void everyCommandHasHelp(String command) {
-        CliRunner result = command.isEmpty() ? CliRunner.run("--help") : CliRunner.run(command, "--help");
+        List<String> args = new java.util.ArrayList<>(command.isEmpty() ? List.of() : List.of(command.split(" ")));
+        args.add("--help");
+        CliRunner result = CliRunner.run(args.toArray(String[]::new));
         assertThat(result.exitCode()).isZero();
         assertThat(result.out()).startsWith("Usage: peerlink" + (command.isEmpty() ? "" : " " + command));
+    }
+
+    @Test
+    void benchStunComparesTargetsInOneTable() throws Exception {
+        int port = TestPorts.free(LOOPBACK);
+        try (PeerlinkServer server = PeerlinkServer.start(new ServerConfig(List.of("127.0.0.1"), port, 0, 0, null,
+                null, false, false, true, true, "peerlink"))) {
+            CliRunner result = CliRunner.run("bench", "stun", "first=127.0.0.1:" + port, "again=127.0.0.1:" + port,
+                    "--duration", "0.3", "--warmup", "0.1", "--window", "8");
+            assertThat(result.exitCode()).as(result.err()).isZero();
+            assertThat(result.out()).containsPattern("first: 127\\.0\\.0\\.1:" + port + ": [\\d,]+ responses/s")
+                    .containsPattern("\\nfirst +[\\d,]+ +0\\.000% .* 1\\.00\\R")
+                    .contains("ratio = this target's rate / first's rate");
+            assertThat(result.out().lines().filter(line -> line.startsWith("again: "))).hasSize(1);
+        }
+        assertOneLineError(CliRunner.run("bench", "stun", "127.0.0.1:" + port, "--window", "0"),
+                "peerlink bench stun: The STUN load generator's window must be between 1 and 65536");
     }
 
     @Test
