@@ -2,6 +2,7 @@ package dev.peerlink.server;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
@@ -13,7 +14,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Collectors;
 
 /**
  * Everything {@code peerlink server} can be told, with embedded defaults so that it runs with no configuration.
@@ -71,15 +71,20 @@ public record ServerConfig(
                 throw new ConfigException("the configuration file " + file + " does not exist");
             }
             ServerConfig defaults = defaults();
-            ServerConfig read = mapper.readerForUpdating(new MutableConfig(defaults))
-                    .<MutableConfig>readValue(file.toFile()).toConfig();
-            return read;
+            JsonNode tree = mapper.readTree(file.toFile());
+            if (tree == null || tree.isMissingNode() || tree.isNull()) {
+                return defaults; // empty, or only comments: every key left out
+            }
+            return mapper.readerForUpdating(new MutableConfig(defaults)).<MutableConfig>readValue(tree).toConfig();
         } catch (UnrecognizedPropertyException e) {
             throw new ConfigException("the configuration file " + file + " has an unknown key \""
                     + e.getPropertyName() + "\"; known keys: " + String.join(", ", MutableConfig.KEYS));
         } catch (JsonMappingException e) {
-            String path = e.getPath().stream().map(ref -> ref.getFieldName() == null ? "[" + ref.getIndex() + "]"
-                    : ref.getFieldName()).collect(Collectors.joining("."));
+            StringBuilder path = new StringBuilder(); // listening-ip[1], not listening-ip.[1]
+            for (JsonMappingException.Reference ref : e.getPath()) {
+                path.append(ref.getFieldName() == null ? "[" + ref.getIndex() + "]"
+                        : (path.isEmpty() ? "" : ".") + ref.getFieldName());
+            }
             throw new ConfigException("the configuration file " + file + " has a bad value"
                     + (path.isEmpty() ? "" : " for \"" + path + "\"") + ": " + e.getOriginalMessage());
         } catch (IOException e) {

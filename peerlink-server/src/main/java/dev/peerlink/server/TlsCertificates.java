@@ -132,7 +132,9 @@ public record TlsCertificates(PrivateKey privateKey, List<X509Certificate> chain
             }
         } catch (java.nio.file.NoSuchFileException e) {
             throw new ConfigException(flag + " " + file + " does not exist");
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
+            // Bouncy Castle reports broken base64 or DER inside a PEM block with unchecked exceptions
+            // (DecoderException, IllegalArgumentException); they are the file's fault all the same.
             throw new ConfigException(flag + " " + file + " is not a readable PEM file: " + e.getMessage());
         }
         return items;

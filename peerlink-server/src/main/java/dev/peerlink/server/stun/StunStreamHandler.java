@@ -2,6 +2,7 @@ package dev.peerlink.server.stun;
 
 import dev.peerlink.stun.StunMessageReader;
 import dev.peerlink.stun.server.BindingResponder;
+import dev.peerlink.stun.transport.PacketKind;
 import dev.peerlink.stun.transport.StreamFramer;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
@@ -32,19 +33,22 @@ final class StunStreamHandler extends ByteToMessageDecoder {
     protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> unused) {
         boolean wrote = false;
         while (true) {
-            int available = Math.min(in.readableBytes(), request.capacity());
+            int peek = Math.min(in.readableBytes(), 8);
             request.clear();
-            in.getBytes(in.readerIndex(), request.array(), 0, Math.min(available, 4));
-            request.limit(Math.min(available, 4));
+            in.getBytes(in.readerIndex(), request.array(), 0, peek);
+            request.limit(peek);
             int frame = StreamFramer.STUN.frameLength(request);
-            if (frame == StreamFramer.NEED_MORE || (frame > 0 && frame > in.readableBytes())) {
-                break;
-            }
-            if (frame == StreamFramer.INVALID) {
+            if (frame == StreamFramer.INVALID || !couldBeStun(request)) {
                 LOG.debug("closing STUN stream from {}: not STUN", ctx.channel().remoteAddress());
                 in.skipBytes(in.readableBytes());
+                if (wrote) {
+                    ctx.flush(); // answers to the STUN before the garbage still go out
+                }
                 ctx.close();
                 return;
+            }
+            if (frame == StreamFramer.NEED_MORE || frame > in.readableBytes()) {
+                break;
             }
             request.clear();
             in.readBytes(request.array(), 0, frame);
@@ -60,6 +64,18 @@ final class StunStreamHandler extends ByteToMessageDecoder {
         if (wrote) {
             ctx.flush();
         }
+    }
+
+    /**
+     * Whether the bytes so far can start a STUN message (RFC 8489 §6.2.2). The framer also accepts TURN ChannelData
+     * (first byte 0x40–0x4F), but this listener speaks STUN only; and without this check "GET / HTTP/1.1" (0x47)
+     * frames as ChannelData of 21536 bytes and the connection hangs until the idle timeout. The magic cookie is
+     * checked as soon as it has arrived, so a stream that is not STUN is closed before a whole bogus frame arrives.
+     */
+    private static boolean couldBeStun(ByteBuffer peek) {
+        int first = peek.limit() >= 1 ? peek.get(0) & 0xFF : 0;
+        return PacketKind.classify(first) == PacketKind.STUN
+                && (peek.limit() < 8 || peek.getInt(4) == StunMessageReader.MAGIC_COOKIE);
     }
 
     @Override
