@@ -120,7 +120,37 @@ public record TlsCertificates(PrivateKey privateKey, List<X509Certificate> chain
         if (key == null) {
             throw new ConfigException("--pkey " + keyFile + " holds no PEM private key");
         }
+        if (!keyMatchesCertificate(key, chain.get(0))) {
+            throw new ConfigException("--pkey " + keyFile + " is not the private key of the certificate in --cert "
+                    + certFile + "; every TLS handshake would fail");
+        }
         return new TlsCertificates(key, chain, false);
+    }
+
+    /** Signs a probe with the key and checks it with the certificate's public key. */
+    private static boolean keyMatchesCertificate(PrivateKey key, X509Certificate certificate) {
+        String algorithm = switch (key.getAlgorithm()) {
+            case "RSA" -> "SHA256withRSA";
+            case "EC", "ECDSA" -> "SHA256withECDSA";
+            case "Ed25519", "EdDSA" -> "Ed25519";
+            default -> null;
+        };
+        if (algorithm == null) {
+            return true; // an algorithm we cannot probe: let the TLS stack judge it
+        }
+        try {
+            byte[] probe = "peerlink key check".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+            java.security.Signature signer = java.security.Signature.getInstance(algorithm);
+            signer.initSign(key);
+            signer.update(probe);
+            byte[] signature = signer.sign();
+            java.security.Signature verifier = java.security.Signature.getInstance(algorithm);
+            verifier.initVerify(certificate.getPublicKey());
+            verifier.update(probe);
+            return verifier.verify(signature);
+        } catch (GeneralSecurityException e) {
+            return false; // e.g. an RSA key with an EC certificate
+        }
     }
 
     private static List<Object> readPem(Path file, String flag) throws ConfigException {

@@ -154,6 +154,19 @@ class TlsCertificatesTest {
     // --- fromPem: the key formats ---
 
     @Test
+    void aKeyThatIsNotTheCertificatesIsRefusedAtStart() throws Exception {
+        Path cert = TestPki.writePem(dir.resolve("cert.pem"), rsaCert);
+        Path otherRsa = TestPki.writePem(dir.resolve("other-rsa.pem"), TestPki.pkcs8(TestPki.rsa().getPrivate()));
+        Path ec = TestPki.writePem(dir.resolve("ec.pem"), TestPki.pkcs8(TestPki.ec().getPrivate()));
+        for (Path key : List.of(otherRsa, ec)) {
+            assertThatThrownBy(() -> TlsCertificates.fromPem(cert, key))
+                    .isInstanceOf(ConfigException.class)
+                    .hasMessageContaining(key.toString())
+                    .hasMessageContaining("is not the private key of the certificate in --cert " + cert);
+        }
+    }
+
+    @Test
     void readsPkcs8Rsa() throws Exception {
         Path cert = TestPki.writePem(dir.resolve("cert.pem"), rsaCert);
         Path key = TestPki.writePem(dir.resolve("key.pem"), TestPki.pkcs8(rsaKeys.getPrivate()));
