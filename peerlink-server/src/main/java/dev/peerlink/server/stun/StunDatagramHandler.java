@@ -29,16 +29,8 @@ final class StunDatagramHandler extends ChannelInboundHandlerAdapter {
     private final Map<BindingResponder.Route, Channel> siblings = new EnumMap<>(BindingResponder.Route.class);
     private boolean flushPending;
 
-    private final InetSocketAddress localAddress;
-
-    StunDatagramHandler(BindingResponder responder, InetSocketAddress localAddress) {
+    StunDatagramHandler(BindingResponder responder) {
         this.responder = responder;
-        this.localAddress = localAddress;
-    }
-
-    /** The address this handler's socket is to be bound to. */
-    InetSocketAddress localAddress() {
-        return localAddress;
     }
 
     void sibling(BindingResponder.Route route, Channel channel) {

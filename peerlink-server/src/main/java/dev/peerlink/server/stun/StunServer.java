@@ -79,11 +79,11 @@ public final class StunServer implements AutoCloseable {
                 bindRfc5780(ips.get(0), ips.get(1), config.listeningPort(), config.effectiveAltPort(), software,
                         transport, group);
                 for (InetAddress ip : ips.subList(2, ips.size())) {
-                    bindUdp(plainUdp(new InetSocketAddress(ip, config.listeningPort()), software), transport, group);
+                    bindPlainUdp(new InetSocketAddress(ip, config.listeningPort()), software, transport, group);
                 }
             } else {
                 for (InetAddress ip : ips) {
-                    bindUdp(plainUdp(new InetSocketAddress(ip, config.listeningPort()), software), transport, group);
+                    bindPlainUdp(new InetSocketAddress(ip, config.listeningPort()), software, transport, group);
                 }
             }
         }
@@ -101,13 +101,9 @@ public final class StunServer implements AutoCloseable {
         }
     }
 
-    private static StunDatagramHandler plainUdp(InetSocketAddress local, String software) {
-        return new StunDatagramHandler(new BindingResponder(software, local, null), local);
-    }
-
-    private void bindUdp(StunDatagramHandler handler, NettyTransport transport, EventLoopGroup group)
+    private void bindPlainUdp(InetSocketAddress local, String software, NettyTransport transport, EventLoopGroup group)
             throws ConfigException {
-        bindUdp(handler.localAddress(), handler, transport, group);
+        bindUdp(local, new StunDatagramHandler(new BindingResponder(software, local, null)), transport, group);
     }
 
     /** The IPv6 wildcard also takes IPv4 on Linux; fall back to IPv4 where the machine has no IPv6. */
@@ -136,7 +132,7 @@ public final class StunServer implements AutoCloseable {
             for (int port : List.of(port1, port2)) {
                 InetSocketAddress local = new InetSocketAddress(ip, port);
                 InetSocketAddress other = new InetSocketAddress(ip.equals(ip1) ? ip2 : ip1, port == port1 ? port2 : port1);
-                StunDatagramHandler handler = new StunDatagramHandler(new BindingResponder(software, local, other), local);
+                StunDatagramHandler handler = new StunDatagramHandler(new BindingResponder(software, local, other));
                 byAddress.put(local, bindUdp(local, handler, transport, group));
                 handlers.put(local, handler);
             }
