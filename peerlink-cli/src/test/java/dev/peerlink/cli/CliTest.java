@@ -1,5 +1,6 @@
 package dev.peerlink.cli;
 
+import dev.peerlink.testkit.TestPorts;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.peerlink.server.PeerlinkServer;

@@ -1,5 +1,8 @@
 package dev.peerlink.cli;
 
+import dev.peerlink.testkit.ExternalProcess;
+import dev.peerlink.testkit.ExternalTools;
+import dev.peerlink.testkit.TestPorts;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 

@@ -1,4 +1,4 @@
-package dev.peerlink.cli;
+package dev.peerlink.testkit;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -8,12 +8,12 @@ import java.nio.channels.DatagramChannel;
 import java.util.List;
 
 /** Free loopback ports for servers the tests start (a small race with other processes is accepted). */
-final class TestPorts {
+public final class TestPorts {
     private TestPorts() {
     }
 
     /** A port free for both UDP and TCP on every given address, as coturn and peerlink use one port for both. */
-    static int free(InetAddress... addresses) {
+    public static int free(InetAddress... addresses) {
         for (int attempt = 0; attempt < 100; attempt++) {
             int port;
             try (DatagramChannel probe = DatagramChannel.open().bind(new InetSocketAddress(addresses[0], 0))) {
@@ -29,7 +29,7 @@ final class TestPorts {
     }
 
     /** A port P with P and P+1 free on every given address (RFC 5780 servers use two ports). */
-    static int freePair(InetAddress... addresses) {
+    public static int freePair(InetAddress... addresses) {
         for (int attempt = 0; attempt < 100; attempt++) {
             int port = free(addresses);
             if (allFree(port + 1, addresses)) {
@@ -51,7 +51,7 @@ final class TestPorts {
         return true;
     }
 
-    static InetAddress loopback(String literal) {
+    public static InetAddress loopback(String literal) {
         try {
             return InetAddress.getByName(literal);
         } catch (IOException e) {

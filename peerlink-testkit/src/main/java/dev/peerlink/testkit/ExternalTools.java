@@ -1,4 +1,4 @@
-package dev.peerlink.cli;
+package dev.peerlink.testkit;
 
 import static org.assertj.core.api.Assertions.fail;
 
@@ -13,11 +13,11 @@ import org.junit.jupiter.api.Assumptions;
  * Finds the real programs interop tests run against. On a developer's machine without them a test skips with the
  * reason printed; in CI (CI=true) a missing tool fails the test, so nothing passes by not running (DESIGN.md).
  */
-final class ExternalTools {
+public final class ExternalTools {
     private ExternalTools() {
     }
 
-    static Path require(String tool, String debianPackage) {
+    public static Path require(String tool, String debianPackage) {
         List<String> directories = new ArrayList<>(List.of(System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)));
         directories.addAll(List.of("/usr/bin", "/usr/sbin", "/usr/local/bin"));
         for (String directory : directories) {

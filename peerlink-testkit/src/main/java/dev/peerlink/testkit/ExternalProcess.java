@@ -1,4 +1,4 @@
-package dev.peerlink.cli;
+package dev.peerlink.testkit;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -9,9 +9,9 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /** A program the test started; closing it stops exactly that process and waits for it. */
-final class ExternalProcess implements AutoCloseable {
+public final class ExternalProcess implements AutoCloseable {
     /** What a finished program printed, stdout and stderr together. */
-    record Result(int exitCode, String output) {
+    public record Result(int exitCode, String output) {
     }
 
     private final Process process;
@@ -22,7 +22,7 @@ final class ExternalProcess implements AutoCloseable {
         this.log = log;
     }
 
-    static ExternalProcess start(List<String> command) throws IOException {
+    public static ExternalProcess start(List<String> command) throws IOException {
         Path log = Files.createTempFile("peerlink-test-", ".log");
         Process process = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(log.toFile()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
@@ -31,7 +31,7 @@ final class ExternalProcess implements AutoCloseable {
     }
 
     /** Runs a program to its end, killing it after {@code timeout}; the result says what it printed. */
-    static Result run(List<String> command, Duration timeout) throws IOException, InterruptedException {
+    public static Result run(List<String> command, Duration timeout) throws IOException, InterruptedException {
         try (ExternalProcess running = start(command)) {
             boolean finished = running.process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
             if (!finished) {
@@ -42,11 +42,11 @@ final class ExternalProcess implements AutoCloseable {
         }
     }
 
-    boolean isAlive() {
+    public boolean isAlive() {
         return process.isAlive();
     }
 
-    String output() {
+    public String output() {
         try {
             return Files.readString(log, StandardCharsets.UTF_8);
         } catch (IOException e) {
