@@ -3,13 +3,11 @@ package dev.peerlink.testkit;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.WebSocket;
-import java.nio.charset.StandardCharsets;
+import java.io.FileInputStream;
+import java.io.FileOutputStream;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -18,47 +16,40 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * Headless Chromium (Debian's {@code chromium}) driven over the DevTools protocol with the JDK's WebSocket client:
- * the real browser interop tests talk to. Each instance has its own profile directory; closing it stops exactly the
- * process it started and deletes the profile.
+ * Headless Chromium (Debian's {@code chromium}) driven over the DevTools protocol: the real browser interop tests
+ * talk to. The protocol runs over two named pipes ({@code --remote-debugging-pipe}: JSON messages ending in NUL),
+ * not a port, so it works the same when Chromium runs inside a network namespace. Each instance has its own profile
+ * directory; closing it stops exactly the processes it started and deletes the profile.
  */
 public final class Chromium implements AutoCloseable {
     /** Flags for a quiet, sandbox-friendly browser that makes no connections of its own (machine notes, DESIGN.md). */
     private static final List<String> BASE_FLAGS = List.of("--headless=new", "--no-sandbox", "--disable-gpu",
             "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update",
-            "--disable-sync", "--disable-default-apps", "--mute-audio", "--remote-debugging-port=0");
-    private static final Pattern DEVTOOLS_URL = Pattern.compile("DevTools listening on (ws://\\S+)");
+            "--disable-sync", "--disable-default-apps", "--mute-audio", "--remote-debugging-pipe");
     private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration CALL_TIMEOUT = Duration.ofSeconds(30);
 
     private final ObjectMapper json = new ObjectMapper();
     private final Process process;
-    private final Path profile;
+    private final Path workDirectory;
     private final List<String> log = java.util.Collections.synchronizedList(new ArrayList<>());
-    private final WebSocket socket;
+    private final OutputStream toBrowser;
     private final AtomicInteger nextId = new AtomicInteger(1);
     private final Map<Integer, CompletableFuture<JsonNode>> pending = new ConcurrentHashMap<>();
 
-    private Chromium(Process process, Path profile, String devtoolsUrl) throws IOException {
+    private Chromium(Process process, Path workDirectory, OutputStream toBrowser, InputStream fromBrowser) {
         this.process = process;
-        this.profile = profile;
-        try {
-            this.socket = HttpClient.newHttpClient().newWebSocketBuilder()
-                    .buildAsync(URI.create(devtoolsUrl), new Listener()).get(10, TimeUnit.SECONDS);
-        } catch (InterruptedException | ExecutionException | TimeoutException e) {
-            throw new IOException("cannot connect to Chromium's DevTools at " + devtoolsUrl + ": " + e, e);
-        }
+        this.workDirectory = workDirectory;
+        this.toBrowser = toBrowser;
+        Thread.ofPlatform().daemon().name("chromium-devtools-" + process.pid()).start(() -> readMessages(fromBrowser));
     }
 
     /**
@@ -66,47 +57,93 @@ public final class Chromium implements AutoCloseable {
      * {@code --disable-features=WebRtcHideLocalIpsWithMdns} to see raw host addresses instead of .local names.
      */
     public static Chromium launch(List<String> extraFlags) throws IOException {
+        return launch(List.of(), extraFlags);
+    }
+
+    /** Starts Chromium inside a network namespace the test created (needs root, as creating it did). */
+    public static Chromium launchIn(NetworkNamespace namespace, List<String> extraFlags) throws IOException {
+        return launch(namespace.execPrefix(), extraFlags);
+    }
+
+    private static Chromium launch(List<String> prefix, List<String> extraFlags) throws IOException {
         Path executable = ExternalTools.require("chromium", "chromium");
-        Path profile = Files.createTempDirectory("peerlink-chromium-");
-        List<String> command = new ArrayList<>();
+        Path work = Files.createTempDirectory("peerlink-chromium-");
+        Path toBrowserPipe = work.resolve("to-browser");
+        Path fromBrowserPipe = work.resolve("from-browser");
+        for (Path pipe : List.of(toBrowserPipe, fromBrowserPipe)) {
+            ExternalProcess.Result made = runQuietly(List.of("mkfifo", pipe.toString()));
+            if (made.exitCode() != 0) {
+                deleteTree(work);
+                throw new IOException("mkfifo " + pipe + " failed: " + made.output());
+            }
+        }
+        // bash opens the pipes as fds 3 and 4, where --remote-debugging-pipe expects them, then becomes Chromium.
+        List<String> command = new ArrayList<>(List.of("bash", "-c", "exec 3<\"$0\" 4>\"$1\"; shift; exec \"$@\"",
+                toBrowserPipe.toString(), fromBrowserPipe.toString()));
+        command.addAll(prefix);
         command.add(executable.toString());
         command.addAll(BASE_FLAGS);
-        command.add("--user-data-dir=" + profile);
+        command.add("--user-data-dir=" + work.resolve("profile"));
         command.addAll(extraFlags);
         command.add("about:blank");
         Process process = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(work.resolve("output.log").toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
-        List<String> startupLog = java.util.Collections.synchronizedList(new ArrayList<>());
-        CompletableFuture<String> url = new CompletableFuture<>();
-        Thread reader = Thread.ofPlatform().daemon().name("chromium-output").start(() -> {
-            try (BufferedReader lines = new BufferedReader(new InputStreamReader(process.getInputStream(),
-                    StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = lines.readLine()) != null) { // drained to the end so Chromium never blocks on it
-                    if (startupLog.size() < 500) {
-                        startupLog.add(line);
-                    }
-                    Matcher matcher = DEVTOOLS_URL.matcher(line);
-                    if (matcher.find()) {
-                        url.complete(matcher.group(1));
-                    }
-                }
-            } catch (IOException ignored) {
-                // the process ended
-            }
-            url.completeExceptionally(new IOException("Chromium exited before DevTools started"));
-        });
+        // Opening a FIFO blocks until the other end opens it; do it off this thread so a browser that dies at
+        // start cannot hang the test.
+        CompletableFuture<OutputStream> writer = CompletableFuture.supplyAsync(() -> open(() ->
+                new FileOutputStream(toBrowserPipe.toFile())));
+        CompletableFuture<InputStream> reader = CompletableFuture.supplyAsync(() -> open(() ->
+                new FileInputStream(fromBrowserPipe.toFile())));
         try {
-            Chromium chromium = new Chromium(process, profile, url.get(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS));
-            chromium.log.addAll(startupLog);
-            return chromium;
-        } catch (InterruptedException | ExecutionException | TimeoutException | IOException e) {
-            process.destroyForcibly();
-            deleteProfile(profile);
-            throw new IOException("Chromium did not start: " + e.getMessage() + "; its output:\n"
-                    + String.join("\n", startupLog), e);
-        } finally {
-            reader.setName("chromium-output-" + process.pid());
+            OutputStream out = writer.get(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+            InputStream in = reader.get(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+            return new Chromium(process, work, out, in);
+        } catch (InterruptedException | ExecutionException | TimeoutException e) {
+            String output = readOutput(work);
+            destroyTree(process);
+            unblock(toBrowserPipe, fromBrowserPipe);
+            deleteTree(work);
+            throw new IOException("Chromium did not start: " + e + "; its output:\n" + output, e);
+        }
+    }
+
+    private interface StreamOpener<T> {
+        T open() throws IOException;
+    }
+
+    private static <T> T open(StreamOpener<T> opener) {
+        try {
+            return opener.open();
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** Opens the far ends of both FIFOs so that threads blocked opening them return. */
+    private static void unblock(Path toBrowserPipe, Path fromBrowserPipe) {
+        try (FileInputStream a = new FileInputStream(toBrowserPipe.toFile());
+             FileOutputStream b = new FileOutputStream(fromBrowserPipe.toFile())) {
+            // opened and closed
+        } catch (IOException ignored) {
+            // nothing was waiting
+        }
+    }
+
+    private static ExternalProcess.Result runQuietly(List<String> command) throws IOException {
+        try {
+            return ExternalProcess.run(command, Duration.ofSeconds(10));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException(command + " was interrupted", e);
+        }
+    }
+
+    private static String readOutput(Path work) {
+        try {
+            return Files.readString(work.resolve("output.log"));
+        } catch (IOException e) {
+            return "(no output)";
         }
     }
 
@@ -154,7 +191,12 @@ public final class Chromium implements AutoCloseable {
         CompletableFuture<JsonNode> response = new CompletableFuture<>();
         pending.put(id, response);
         try {
-            socket.sendText(json.writeValueAsString(message), true).get(CALL_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+            byte[] bytes = json.writeValueAsBytes(message);
+            synchronized (toBrowser) {
+                toBrowser.write(bytes);
+                toBrowser.write(0);
+                toBrowser.flush();
+            }
             JsonNode reply = response.get(CALL_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
             if (reply.has("error")) {
                 throw new IOException(method + " failed in Chromium: " + reply.get("error"));
@@ -165,58 +207,72 @@ public final class Chromium implements AutoCloseable {
             throw new IOException(method + " was interrupted", e);
         } catch (ExecutionException | TimeoutException e) {
             throw new IOException(method + " got no answer from Chromium within " + CALL_TIMEOUT.toSeconds()
-                    + " s; its output:\n" + String.join("\n", log), e);
+                    + " s; its output:\n" + readOutput(workDirectory), e);
         } finally {
             pending.remove(id);
         }
     }
 
-    /** Assembles text frames into messages and completes the matching call; events are not used. */
-    private final class Listener implements WebSocket.Listener {
-        private final StringBuilder partial = new StringBuilder();
-
-        @Override
-        public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
-            partial.append(data);
-            if (last) {
-                String text = partial.toString();
-                partial.setLength(0);
+    /** Reads NUL-terminated JSON messages and completes the matching call; events are not used. */
+    private void readMessages(InputStream fromBrowser) {
+        java.io.ByteArrayOutputStream message = new java.io.ByteArrayOutputStream();
+        try (InputStream in = new java.io.BufferedInputStream(fromBrowser)) {
+            int b;
+            while ((b = in.read()) >= 0) {
+                if (b != 0) {
+                    message.write(b);
+                    continue;
+                }
                 try {
-                    JsonNode message = json.readTree(text);
-                    if (message.has("id")) {
-                        CompletableFuture<JsonNode> waiting = pending.get(message.get("id").asInt());
+                    JsonNode parsed = json.readTree(message.toByteArray());
+                    if (parsed.has("id")) {
+                        CompletableFuture<JsonNode> waiting = pending.get(parsed.get("id").asInt());
                         if (waiting != null) {
-                            waiting.complete(message);
+                            waiting.complete(parsed);
                         }
                     }
                 } catch (IOException e) {
                     log.add("unreadable DevTools message: " + e.getMessage());
                 }
+                message.reset();
             }
-            webSocket.request(1);
-            return null;
+        } catch (IOException ignored) {
+            // the browser closed the pipe
         }
+        pending.values().forEach(call -> call.completeExceptionally(new IOException("Chromium closed DevTools")));
     }
 
     @Override
     public void close() {
         try {
-            socket.abort();
-            List<ProcessHandle> children = process.descendants().toList(); // renderers, GPU and zygote helpers
-            process.destroy();
-            children.forEach(ProcessHandle::destroy);
+            toBrowser.close();
+        } catch (IOException ignored) {
+            // closing anyway
+        }
+        destroyTree(process);
+        deleteTree(workDirectory);
+    }
+
+    /** Stops the process we started and everything it started (renderers, GPU and zygote helpers). */
+    private static void destroyTree(Process process) {
+        List<ProcessHandle> children = process.descendants().toList();
+        process.destroy();
+        children.forEach(ProcessHandle::destroy);
+        try {
             if (!process.waitFor(10, TimeUnit.SECONDS)) {
                 process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
             }
+            for (ProcessHandle child : children) {
+                child.onExit().get(5, TimeUnit.SECONDS);
+            }
         } catch (InterruptedException e) {
-            process.destroyForcibly();
             Thread.currentThread().interrupt();
-        } finally {
-            deleteProfile(profile);
+        } catch (ExecutionException | TimeoutException e) {
+            children.forEach(ProcessHandle::destroyForcibly);
         }
     }
 
-    private static void deleteProfile(Path profile) {
+    private static void deleteTree(Path profile) {
         try (Stream<Path> files = Files.walk(profile)) {
             files.sorted(Comparator.reverseOrder()).forEach(path -> path.toFile().delete());
         } catch (IOException ignored) {
