@@ -76,15 +76,6 @@ class Rfc5769VectorsTest {
         return new InetSocketAddress(InetAddress.getByName(ip), port);
     }
 
-    /** The decoded attributes a re-encoding with a Signing regenerates itself. */
-    private static List<StunAttribute> withoutIntegrity(StunMessage message) {
-        return message.attributes().stream()
-                .filter(a -> a.type() != StunAttributeType.MESSAGE_INTEGRITY
-                        && a.type() != StunAttributeType.MESSAGE_INTEGRITY_SHA256
-                        && a.type() != StunAttributeType.FINGERPRINT)
-                .toList();
-    }
-
     private void assertIntegrity(byte[] vector, byte[] rightKey) {
         assertThat(reader.wrap(ByteBuffer.wrap(vector))).isEqualTo(StunParseStatus.OK);
         assertThat(reader.verifyMessageIntegrity(rightKey)).isTrue();
@@ -116,7 +107,7 @@ class Rfc5769VectorsTest {
         assertThat(reader.wrap(ByteBuffer.wrap(reEncoded))).isEqualTo(StunParseStatus.OK);
         assertThat(reader.verifyMessageIntegrity(key)).isTrue();
         StunMessage again = StunMessage.decode(reEncoded);
-        assertThat(withoutIntegrity(again)).isEqualTo(withoutIntegrity(decoded));
+        assertThat(StunTestSupport.withoutIntegrity(again)).isEqualTo(StunTestSupport.withoutIntegrity(decoded));
         assertThat(again.transactionId()).isEqualTo(decoded.transactionId());
         assertThat(again.messageClass()).isEqualTo(decoded.messageClass());
     }

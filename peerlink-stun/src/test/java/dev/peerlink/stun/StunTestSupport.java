@@ -73,4 +73,13 @@ public final class StunTestSupport {
         ByteBuffer.wrap(message).putInt(at + 4, (int) crc.getValue() ^ StunMessageReader.FINGERPRINT_XOR);
         return true;
     }
+
+    /** The decoded attributes a re-encoding with a Signing regenerates itself: all but integrity and FINGERPRINT. */
+    static java.util.List<dev.peerlink.stun.attribute.StunAttribute> withoutIntegrity(StunMessage message) {
+        return message.attributes().stream()
+                .filter(a -> a.type() != StunAttributeType.MESSAGE_INTEGRITY
+                        && a.type() != StunAttributeType.MESSAGE_INTEGRITY_SHA256
+                        && a.type() != StunAttributeType.FINGERPRINT)
+                .toList();
+    }
 }
