@@ -8,7 +8,7 @@ import dev.peerlink.stun.attribute.StunAttribute;
 import java.nio.ByteBuffer;
 
 /**
- * REQUESTED-ADDRESS-FAMILY (RFC 8656 §18.8) and ADDITIONAL-ADDRESS-FAMILY (§18.11): an address family (0x01
+ * REQUESTED-ADDRESS-FAMILY (RFC 8656 §18.6) and ADDITIONAL-ADDRESS-FAMILY (§18.11): an address family (0x01
  * IPv4, 0x02 IPv6) and 24 reserved bits. Other family values decode, so that the server can answer them with 440
  * Address Family not Supported (§7.2).
  */

@@ -7,7 +7,7 @@ import dev.peerlink.stun.attribute.StunAttribute;
 import java.nio.ByteBuffer;
 
 /**
- * EVEN-PORT (RFC 8656 §18.6): one byte whose top bit R asks the server to also reserve the next port; the other
+ * EVEN-PORT (RFC 8656 §18.7): one byte whose top bit R asks the server to also reserve the next port; the other
  * seven bits are reserved. The value is one byte, padded to four on the wire.
  */
 public record EvenPortAttribute(boolean reserveNextPort) implements StunAttribute {

@@ -6,7 +6,7 @@ import dev.peerlink.stun.StunMessageWriter;
 import dev.peerlink.stun.attribute.StunAttribute;
 import java.nio.ByteBuffer;
 
-/** REQUESTED-TRANSPORT (RFC 8656 §18.7): an IP protocol number (17 for UDP) and 24 reserved bits. */
+/** REQUESTED-TRANSPORT (RFC 8656 §18.8): an IP protocol number (17 for UDP) and 24 reserved bits. */
 public record RequestedTransportAttribute(int protocol) implements StunAttribute {
     /** IANA protocol number of UDP, the only transport RFC 8656 relays. */
     public static final int UDP = 17;
