@@ -46,6 +46,8 @@ public final class BindingResponder {
     private final StunMessageWriter writer = new StunMessageWriter();
     private final int[] unknownTypes = new int[MAX_UNKNOWN_REPORTED];
     private final BitSet understood = new BitSet(0x8000);
+    /** Made once: a method reference per request would be an allocation on the hot path. */
+    private final java.util.function.IntPredicate isUnderstood = understood::get;
     private final byte[] software;
     private final boolean rfc5780;
     private final byte[] localIp;
@@ -113,7 +115,7 @@ public final class BindingResponder {
         if (method != StunMethod.BINDING) {
             return error(out, method, ErrorCodeAttribute.BAD_REQUEST, UNSUPPORTED_METHOD, 0, fingerprint, budget);
         }
-        int unknown = reader.unknownComprehensionRequired(understood::get, unknownTypes);
+        int unknown = reader.unknownComprehensionRequired(isUnderstood, unknownTypes);
         if (unknown > 0) {
             return error(out, method, ErrorCodeAttribute.UNKNOWN_ATTRIBUTE, UNKNOWN_ATTRIBUTE, unknown,
                     fingerprint, budget);
