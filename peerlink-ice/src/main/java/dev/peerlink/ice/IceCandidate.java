@@ -137,7 +137,7 @@ public record IceCandidate(String foundation, int component, Transport transport
 
     @Override
     public String toString() {
-        return type.name().toLowerCase() + " " + addressText(address) + ":" + address.getPort()
+        return type.name().toLowerCase(java.util.Locale.ROOT) + " " + addressText(address) + ":" + address.getPort()
                 + (base != null && !base.equals(address) ? " (base " + addressText(base) + ":" + base.getPort() + ")" : "")
                 + " prio " + priority + " fnd " + foundation;
     }
