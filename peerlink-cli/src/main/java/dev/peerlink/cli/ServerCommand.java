@@ -15,9 +15,11 @@ import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "server", mixinStandardHelpOptions = true,
         description = {"Run the all-in-one peerlink server. Today it serves STUN over UDP, TCP and TLS "
-            + "(RFC 8489), and RFC 5780 NAT behaviour discovery when asked; TURN, signaling and the web app come later.",
-            "With no options it listens on every address: 3478 (UDP, TCP) and 5349 (TLS, with a self-signed "
-            + "certificate made at start). Flags use coturn's names; they override the YAML file given with --config."},
+            + "(RFC 8489), RFC 5780 NAT behaviour discovery when asked, and WebSocket signaling over HTTP; TURN and "
+            + "the web app come later.",
+            "With no options it listens on every address: 3478 (UDP, TCP), 5349 (TLS, with a self-signed "
+            + "certificate made at start) and 8080 (HTTP). Flags use coturn's names; they override the YAML file "
+            + "given with --config."},
         footer = {"", "Examples:", "  peerlink server",
             "  peerlink server --listening-ip 127.0.0.1 --listening-ip 127.0.0.2 --rfc5780",
             "  peerlink server --config /etc/peerlink.yaml --cert fullchain.pem --pkey privkey.pem"})
@@ -66,6 +68,22 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--no-software-attribute", description = "Send no SOFTWARE attribute.")
     Boolean noSoftware;
 
+    @Option(names = "--http-port", paramLabel = "PORT", description = "HTTP port for WebSocket signaling "
+            + "(/signaling/v1) and /health (default 8080).")
+    Integer httpPort;
+
+    @Option(names = "--no-http", description = "Do not listen on HTTP (no signaling).")
+    Boolean noHttp;
+
+    @Option(names = "--allowed-origin", paramLabel = "ORIGIN", description = "A browser origin allowed to open "
+            + "signaling WebSockets, e.g. https://app.example.com; repeat for several. Default: any.")
+    List<String> allowedOrigins;
+
+    @Option(names = "--room-token-secret", paramLabel = "SECRET", description = "Require signed room tokens made "
+            + "with this secret (repeat to rotate; the first signs). Prefer the YAML file: command lines are visible "
+            + "to other users.")
+    List<String> roomTokenSecrets;
+
     @Override
     public Integer call() throws ConfigException {
         ServerConfig base = config == null ? ServerConfig.defaults() : ServerConfig.load(config);
@@ -80,7 +98,11 @@ final class ServerCommand implements Callable<Integer> {
                 noUdp != null ? noUdp : base.noUdp(),
                 noTcp != null ? noTcp : base.noTcp(),
                 noTls != null ? noTls : base.noTls(),
-                Boolean.TRUE.equals(noSoftware) ? "" : base.software());
+                Boolean.TRUE.equals(noSoftware) ? "" : base.software(),
+                httpPort != null ? httpPort : base.httpPort(),
+                noHttp != null ? noHttp : base.noHttp(),
+                allowedOrigins != null ? allowedOrigins : base.allowedOrigins(),
+                roomTokenSecrets != null ? roomTokenSecrets : base.roomTokenSecrets());
         PeerlinkServer server = PeerlinkServer.start(effective);
         CountDownLatch stopRequested = new CountDownLatch(1);
         CountDownLatch closed = new CountDownLatch(1);
@@ -96,6 +118,10 @@ final class ServerCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         out.println("peerlink server is running (Ctrl-C stops it).");
         server.listeners().forEach(listener -> out.println("  STUN  " + listener));
+        server.signalingUri().ifPresent(uri -> {
+            out.println("  Signaling  " + uri);
+            out.println("  Health  http://" + uri.getRawAuthority() + "/health");
+        });
         if (server.tls() != null && server.tls().selfSigned()) {
             out.println("  TLS uses a self-signed development certificate, SHA-256 "
                     + server.tls().sha256Fingerprint() + " (give --cert and --pkey for a real one).");

@@ -1,6 +1,17 @@
 package dev.peerlink.server;
 
+import dev.peerlink.server.http.ServerHttpHandler;
 import dev.peerlink.server.stun.StunServer;
+import dev.peerlink.signaling.SignalingConfig;
+import dev.peerlink.signaling.server.SignalingServer;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+import java.util.stream.Collectors;
 import dev.peerlink.stun.transport.NettyTransport;
 import io.netty.channel.EventLoopGroup;
 import io.netty.util.concurrent.DefaultThreadFactory;
@@ -11,20 +22,23 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The all-in-one server: today STUN (UDP, TCP, TLS, and RFC 5780 when asked); TURN, signaling and the web app join
- * it in later issues. Start it, read {@link #listeners()}, close it.
+ * The all-in-one server: STUN (UDP, TCP, TLS, and RFC 5780 when asked) and, over HTTP, WebSocket signaling and a
+ * health endpoint; TURN and the web app join it as they land. Start it, read {@link #listeners()}, close it.
  */
 public final class PeerlinkServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PeerlinkServer.class);
 
     private final EventLoopGroup group;
     private final StunServer stun;
+    private final SignalingServer signaling;
     private final TlsCertificates tls;
     private final NettyTransport transport;
 
-    private PeerlinkServer(EventLoopGroup group, StunServer stun, TlsCertificates tls, NettyTransport transport) {
+    private PeerlinkServer(EventLoopGroup group, StunServer stun, SignalingServer signaling, TlsCertificates tls,
+                           NettyTransport transport) {
         this.group = group;
         this.stun = stun;
+        this.signaling = signaling;
         this.tls = tls;
         this.transport = transport;
     }
@@ -39,19 +53,56 @@ public final class PeerlinkServer implements AutoCloseable {
         }
         NettyTransport transport = NettyTransport.best();
         EventLoopGroup group = transport.newEventLoopGroup(0, new DefaultThreadFactory("peerlink-io", true));
+        StunServer stun = null;
         try {
-            StunServer stun = StunServer.start(config, tls, transport, group);
-            PeerlinkServer server = new PeerlinkServer(group, stun, tls, transport);
+            stun = StunServer.start(config, tls, transport, group);
+            SignalingServer signaling = config.noHttp() ? null : startHttp(config, group, transport, stun);
+            PeerlinkServer server = new PeerlinkServer(group, stun, signaling, tls, transport);
             LOG.info("STUN listening ({} transport): {}", transport.name().toLowerCase(), stun.listeners());
             return server;
         } catch (ConfigException | RuntimeException e) {
+            if (stun != null) {
+                stun.close();
+            }
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             throw e;
         }
     }
 
+    /**
+     * HTTP on the first listening IP (or every address): WebSocket signaling at {@link SignalingServer#PATH} and the
+     * plain routes of {@link ServerHttpHandler} on the same port.
+     */
+    private static SignalingServer startHttp(ServerConfig config, EventLoopGroup group, NettyTransport transport,
+                                             StunServer stun) throws ConfigException {
+        List<InetAddress> ips = config.listeningAddresses();
+        InetSocketAddress address = ips.isEmpty() ? new InetSocketAddress(config.httpPort())
+                : new InetSocketAddress(ips.get(0), config.httpPort());
+        SignalingConfig signalingConfig = SignalingConfig.defaults().withListenAddress(address)
+                .withAllowedOrigins(config.allowedOrigins()).withTokenSecrets(config.roomTokenSecrets());
+        String health = "{\"status\":\"ok\",\"stun\":" + stun.listeners().stream()
+                .map(listener -> "\"" + listener + "\"").collect(Collectors.joining(",", "[", "]")) + "}\n";
+        Map<String, Supplier<ServerHttpHandler.Body>> routes = Map.of(
+                "/health", () -> new ServerHttpHandler.Body("application/json", health));
+        try {
+            return SignalingServer.start(signalingConfig, group, transport, () -> new ServerHttpHandler(routes));
+        } catch (IOException e) {
+            throw new ConfigException(e.getMessage());
+        }
+    }
+
     public List<StunServer.Listener> listeners() {
         return stun.listeners();
+    }
+
+    /** The signaling WebSocket's URI, or empty when HTTP is off. */
+    public Optional<URI> signalingUri() {
+        return Optional.ofNullable(signaling).map(SignalingServer::uri);
+    }
+
+    /** The HTTP port actually bound, or empty when HTTP is off. */
+    public Optional<InetSocketAddress> httpAddress() {
+        return Optional.ofNullable(signaling).map(SignalingServer::localAddress);
     }
 
     /** The TLS identity in use, or null when TLS is off. */
@@ -65,6 +116,9 @@ public final class PeerlinkServer implements AutoCloseable {
 
     @Override
     public void close() {
+        if (signaling != null) {
+            signaling.close(); // first, so connected peers hear that the server is going away
+        }
         stun.close();
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
     }

@@ -34,6 +34,10 @@ import java.util.List;
  * @param noTcp             do not listen on TCP
  * @param noTls             do not listen on TLS
  * @param software          the SOFTWARE attribute to send, or empty for none
+ * @param httpPort          HTTP port for signaling ({@code /signaling/v1}) and the health endpoint (8080)
+ * @param noHttp            do not listen on HTTP
+ * @param allowedOrigins    browser origins allowed to open signaling WebSockets; empty allows all
+ * @param roomTokenSecrets  secrets for signed room tokens; when given, joining a room needs a valid token
  */
 public record ServerConfig(
         List<String> listeningIps,
@@ -46,18 +50,41 @@ public record ServerConfig(
         boolean noUdp,
         boolean noTcp,
         boolean noTls,
-        String software) {
+        String software,
+        int httpPort,
+        boolean noHttp,
+        List<String> allowedOrigins,
+        List<String> roomTokenSecrets) {
 
     public static final String DEFAULT_SOFTWARE = "peerlink";
+    public static final int DEFAULT_HTTP_PORT = 8080;
 
     public ServerConfig {
         listeningIps = listeningIps == null ? List.of() : List.copyOf(listeningIps);
         software = software == null ? DEFAULT_SOFTWARE : software;
+        allowedOrigins = allowedOrigins == null ? List.of() : List.copyOf(allowedOrigins);
+        roomTokenSecrets = roomTokenSecrets == null ? List.of() : List.copyOf(roomTokenSecrets);
+    }
+
+    /** STUN-only settings: no HTTP listener (no signaling), as the STUN tests use. */
+    public ServerConfig(List<String> listeningIps, int listeningPort, int altListeningPort, int tlsListeningPort,
+                        String cert, String pkey, boolean rfc5780, boolean noUdp, boolean noTcp, boolean noTls,
+                        String software) {
+        this(listeningIps, listeningPort, altListeningPort, tlsListeningPort, cert, pkey, rfc5780, noUdp, noTcp,
+                noTls, software, DEFAULT_HTTP_PORT, true, List.of(), List.of());
+    }
+
+    @Override
+    public String toString() { // never the room token secrets
+        return "ServerConfig[listening-ip=" + listeningIps + ", listening-port=" + listeningPort
+                + ", tls-listening-port=" + tlsListeningPort + ", rfc5780=" + rfc5780 + ", http-port=" + httpPort
+                + ", no-http=" + noHttp + ", room-token-secrets=" + roomTokenSecrets.size() + "]";
     }
 
     /** The embedded defaults: STUN on every address, 3478 UDP/TCP and 5349 TLS. */
     public static ServerConfig defaults() {
-        return new ServerConfig(List.of(), 3478, 0, 5349, null, null, false, false, false, false, DEFAULT_SOFTWARE);
+        return new ServerConfig(List.of(), 3478, 0, 5349, null, null, false, false, false, false, DEFAULT_SOFTWARE,
+                DEFAULT_HTTP_PORT, false, List.of(), List.of());
     }
 
     /** Reads a YAML file; keys left out keep their defaults. Unknown keys are an error naming them. */
@@ -97,13 +124,14 @@ public record ServerConfig(
         checkPort("listening-port", listeningPort);
         checkPort("alt-listening-port", altListeningPort);
         checkPort("tls-listening-port", tlsListeningPort);
+        checkPort("http-port", httpPort);
         if ((cert == null) != (pkey == null)) {
             throw new ConfigException("--cert and --pkey go together: give both, or neither for a self-signed "
                     + "development certificate");
         }
         List<InetAddress> ips = listeningAddresses();
-        if (noUdp && noTcp && noTls) {
-            throw new ConfigException("--no-udp, --no-tcp and --no-tls together leave nothing to listen on");
+        if (noUdp && noTcp && noTls && noHttp) {
+            throw new ConfigException("--no-udp, --no-tcp, --no-tls and --no-http together leave nothing to listen on");
         }
         if (rfc5780) {
             if (ips.size() < 2 || ips.get(0).isAnyLocalAddress() || ips.get(1).isAnyLocalAddress()
@@ -160,7 +188,8 @@ public record ServerConfig(
     /** Jackson fills this from YAML on top of the defaults; the record stays immutable. */
     private static final class MutableConfig {
         static final List<String> KEYS = List.of("listening-ip", "listening-port", "alt-listening-port",
-                "tls-listening-port", "cert", "pkey", "rfc5780", "no-udp", "no-tcp", "no-tls", "software");
+                "tls-listening-port", "cert", "pkey", "rfc5780", "no-udp", "no-tcp", "no-tls", "software", "http-port",
+                "no-http", "allowed-origin", "room-token-secret");
 
         @JsonProperty("listening-ip") List<String> listeningIps;
         @JsonProperty("listening-port") int listeningPort;
@@ -173,6 +202,10 @@ public record ServerConfig(
         @JsonProperty("no-tcp") boolean noTcp;
         @JsonProperty("no-tls") boolean noTls;
         @JsonProperty("software") String software;
+        @JsonProperty("http-port") int httpPort;
+        @JsonProperty("no-http") boolean noHttp;
+        @JsonProperty("allowed-origin") List<String> allowedOrigins;
+        @JsonProperty("room-token-secret") List<String> roomTokenSecrets;
 
         MutableConfig(ServerConfig from) {
             listeningIps = from.listeningIps();
@@ -186,11 +219,15 @@ public record ServerConfig(
             noTcp = from.noTcp();
             noTls = from.noTls();
             software = from.software();
+            httpPort = from.httpPort();
+            noHttp = from.noHttp();
+            allowedOrigins = from.allowedOrigins();
+            roomTokenSecrets = from.roomTokenSecrets();
         }
 
         ServerConfig toConfig() {
             return new ServerConfig(listeningIps, listeningPort, altListeningPort, tlsListeningPort, cert, pkey,
-                    rfc5780, noUdp, noTcp, noTls, software);
+                    rfc5780, noUdp, noTcp, noTls, software, httpPort, noHttp, allowedOrigins, roomTokenSecrets);
         }
     }
 }
