@@ -93,13 +93,18 @@ class ServerConfigTest {
                 no-tcp: true
                 no-tls: true
                 software: "example STUN 1.0"
+                http-port: 8081
+                no-http: true
+                allowed-origin: [http://localhost:8081]
+                room-token-secret: [s3cret]
                 """);
 
         ServerConfig config = ServerConfig.load(file);
 
         assertThat(config).isEqualTo(new ServerConfig(List.of("127.0.0.1", "::1"), 3500, 3600, 5400,
                 "/etc/peerlink/fullchain.pem", "/etc/peerlink/privkey.pem", true, true, true, true,
-                "example STUN 1.0"));
+                "example STUN 1.0", 8081, true, List.of("http://localhost:8081"), List.of("s3cret")));
+        assertThat(config.toString()).doesNotContain("s3cret");
         assertThat(config.effectiveAltPort()).isEqualTo(3600);
     }
 
@@ -108,7 +113,7 @@ class ServerConfigTest {
         ServerConfig config = ServerConfig.load(yaml("listening-port: 13478\n"));
 
         assertThat(config).isEqualTo(new ServerConfig(List.of(), 13478, 0, 5349, null, null, false, false, false,
-                false, "peerlink"));
+                false, "peerlink", 8080, false, List.of(), List.of()));
     }
 
     @Test
@@ -274,9 +279,10 @@ class ServerConfigTest {
     @Test
     void turningEverythingOffIsRefused() {
         ServerConfig config = new ServerConfig(null, 3478, 0, 5349, null, null, false, true, true, true, null);
+        assertThat(config.noHttp()).as("the STUN-only constructor leaves HTTP off").isTrue();
 
         assertThatThrownBy(config::validate).isInstanceOf(ConfigException.class)
-                .hasMessage("--no-udp, --no-tcp and --no-tls together leave nothing to listen on");
+                .hasMessage("--no-udp, --no-tcp, --no-tls and --no-http together leave nothing to listen on");
     }
 
     @Test
