@@ -6,6 +6,7 @@ import dev.peerlink.ice.IceNetworkHarness.Access;
 import dev.peerlink.ice.IceNetworkHarness.Peer;
 import dev.peerlink.ice.IceNetworkHarness.TimedEvent;
 import dev.peerlink.netsim.Link;
+import dev.peerlink.netsim.NatBehavior;
 import dev.peerlink.netsim.NatMapping;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -104,6 +105,35 @@ class IceOnVirtualNetworkTest {
         harness.runFor(Duration.ofMillis(200));
         assertThat(texts(b)).containsExactly("before", "after the restart");
         assertThat(texts(a)).containsExactly("and back");
+    }
+
+    /**
+     * NATs that forget an idle mapping after 20 s (shorter than RFC 4787 REQ-5 allows, as many do): the consent
+     * checks every 4–6 s on the selected pair (RFC 7675 §5.1) refresh both mappings, so a connection left idle for
+     * three minutes still carries data both ways, on the same pair.
+     */
+    @Test
+    void consentChecksKeepShortLivedNatMappingsOpenOnAnIdleConnection() {
+        Peer a = harness.addPeer("A", Access.ADDRESS_RESTRICTED, IceRole.CONTROLLING);
+        Peer b = harness.addPeer("B", Access.SYMMETRIC, IceRole.CONTROLLED);
+        a.nat.setBehavior(NatBehavior.ADDRESS_RESTRICTED.withMappingLifetime(Duration.ofSeconds(20)));
+        b.nat.setBehavior(NatBehavior.SYMMETRIC.withMappingLifetime(Duration.ofSeconds(20)));
+        harness.connect(a, b);
+        assertThat(harness.runUntil(() -> a.isConnected() && b.isConnected(), Duration.ofSeconds(5))).isTrue();
+        CandidatePairStats before = a.agent.selectedPair().orElseThrow();
+
+        harness.runFor(Duration.ofMinutes(3));
+
+        assertThat(a.states()).doesNotContain(IceConnectionState.DISCONNECTED, IceConnectionState.FAILED);
+        assertThat(b.states()).doesNotContain(IceConnectionState.DISCONNECTED, IceConnectionState.FAILED);
+        CandidatePairStats after = a.agent.selectedPair().orElseThrow();
+        assertThat(after.local()).isEqualTo(before.local());
+        assertThat(after.remote()).isEqualTo(before.remote());
+        assertThat(a.send(utf8("still here"))).isTrue();
+        assertThat(b.send(utf8("me too"))).isTrue();
+        harness.runFor(Duration.ofMillis(200));
+        assertThat(texts(b)).containsExactly("still here");
+        assertThat(texts(a)).containsExactly("me too");
     }
 
     /**
