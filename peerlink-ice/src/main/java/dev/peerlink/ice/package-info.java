@@ -16,5 +16,8 @@
  *   <li>once CONNECTED, {@code send} data on the selected pair; {@link dev.peerlink.ice.IceEvent.DataReceived}
  *       brings the peer's.</li>
  * </ol>
+ *
+ * <p>{@link dev.peerlink.ice.netty.IceSession} is that driver over real UDP sockets, with
+ * {@link dev.peerlink.ice.mdns.MdnsResolver} for the peer's {@code .local} names.
  */
 package dev.peerlink.ice;

@@ -1,0 +1,635 @@
+package dev.peerlink.ice.netty;
+
+import dev.peerlink.ice.CandidatePairStats;
+import dev.peerlink.ice.IceAgent;
+import dev.peerlink.ice.IceAgentConfig;
+import dev.peerlink.ice.IceCandidate;
+import dev.peerlink.ice.IceConnectionState;
+import dev.peerlink.ice.IceEvent;
+import dev.peerlink.ice.IceRole;
+import dev.peerlink.ice.mdns.MdnsResolver;
+import dev.peerlink.ice.netty.HostAddressGatherer.HostAddress;
+import dev.peerlink.stun.transport.NettyTransport;
+import dev.peerlink.stun.transport.PacketKind;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.socket.DatagramPacket;
+import io.netty.util.concurrent.ScheduledFuture;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import java.util.random.RandomGenerator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One ICE session over real UDP sockets: the Netty driver of an {@link IceAgent}. {@link Builder#open()} gathers
+ * the local addresses ({@link HostAddressGatherer}), binds one UDP socket per address ({@link PortPolicy}), makes
+ * each a host candidate and ends host gathering; from then on one event loop drives the agent:
+ * <ul>
+ *   <li>each datagram a socket reads is demultiplexed by its first byte (RFC 7983 §7): STUN, DTLS and RTP/RTCP go to
+ *       {@link IceAgent#handleInput}, which answers STUN and passes the rest up as {@link IceEvent.DataReceived};
+ *       anything else is dropped (no TURN relay and no ZRTP here);</li>
+ *   <li>every {@link IceAgent#pollTransmit} goes out on the socket bound at the transmit's base;</li>
+ *   <li>one timer stands at the earliest {@link IceAgent#nextTimeoutNanos} (and the mDNS resolver's), re-armed after
+ *       every call into the agent;</li>
+ *   <li>events go to the listener on the caller's executor, or else to {@link #events()};</li>
+ *   <li>remote candidates with {@code .local} names are resolved by multicast DNS ({@link MdnsResolver}, RFC 6762)
+ *       on the gathered interfaces only; one that nobody answers for stays out of the checklist, and the agent may
+ *       still learn the peer's address as a peer-reflexive candidate from its checks (RFC 8445 §7.3.1.3).</li>
+ * </ul>
+ * The public methods may be called from any thread: they hop onto the event loop and return a future completed
+ * there. {@link #close()} releases every socket.
+ */
+public final class IceSession implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(IceSession.class);
+    private static final int SHARED_PORT_ATTEMPTS = 16;
+
+    /** The pair data goes on. */
+    public record SelectedPair(IceCandidate local, IceCandidate remote) {
+    }
+
+    private final IceAgent agent;
+    private final MdnsResolver mdnsResolver;
+    private final MdnsChannels mdnsChannels;
+    private final boolean mdnsEnabled;
+    private final EventLoopGroup ownedGroup;
+    private final EventLoop loop;
+    private final NettyTransport transport;
+    private final Consumer<IceEvent> listener;
+    private final Executor listenerExecutor;
+    private final BlockingQueue<IceEvent> eventQueue = new LinkedBlockingQueue<>();
+    private final Map<InetSocketAddress, Channel> socketsByBase = new HashMap<>();
+    private final List<Channel> sockets = new ArrayList<>();
+    private final Set<Channel> unflushed = new LinkedHashSet<>();
+    private final Map<String, InetAddress> resolvedMdnsNames = new ConcurrentHashMap<>();
+    private final Set<String> unresolvedMdnsNames = ConcurrentHashMap.newKeySet();
+    private final AtomicBoolean closing = new AtomicBoolean();
+
+    private ScheduledFuture<?> timer;
+    private long timerDeadline = Long.MAX_VALUE;
+
+    private volatile IceConnectionState state = IceConnectionState.NEW;
+    private volatile IceRole role;
+    private volatile SelectedPair selectedPair;
+    private volatile List<IceCandidate> localCandidates = List.of();
+    private volatile String localUfrag;
+    private volatile String localPassword;
+    private volatile boolean gatheringComplete;
+
+    private IceSession(Builder builder, EventLoopGroup group, boolean ownsGroup, List<HostAddress> addresses) {
+        this.agent = new IceAgent(builder.config, builder.random);
+        this.mdnsEnabled = builder.mdns;
+        this.mdnsResolver = new MdnsResolver();
+        this.ownedGroup = ownsGroup ? group : null;
+        this.loop = group.next();
+        this.transport = builder.transport;
+        this.listener = builder.listener;
+        this.listenerExecutor = builder.listenerExecutor;
+        this.mdnsChannels = new MdnsChannels(loop, transport, addresses, this::onMdnsResponse);
+        refreshSnapshot();
+    }
+
+    public static Builder builder(IceAgentConfig config) {
+        return new Builder(config);
+    }
+
+    // ------------------------------------------------------------------------------------------------ opening
+
+    private static IceSession open(Builder builder) throws IOException {
+        List<HostAddress> addresses = builder.gatherer.gather();
+        if (addresses.isEmpty()) {
+            throw new IOException("no local address is usable for ICE host candidates with " + builder.gatherer);
+        }
+        boolean ownsGroup = builder.group == null;
+        EventLoopGroup group = ownsGroup ? builder.transport.newEventLoopGroup(1,
+                Thread.ofPlatform().name("peerlink-ice-", 0).daemon().factory()) : builder.group;
+        IceSession session = new IceSession(builder, group, ownsGroup, addresses);
+        if (session.loop.inEventLoop()) {
+            session.close();
+            throw new IllegalStateException("open an ICE session from outside its event loop: opening waits for"
+                    + " sockets to bind");
+        }
+        try {
+            List<InetSocketAddress> bases = session.bindSockets(addresses, builder.ports);
+            session.onLoop(() -> {
+                long now = System.nanoTime();
+                for (InetSocketAddress base : bases) {
+                    session.agent.addHostCandidate(base, now);
+                }
+                session.agent.endOfHostCandidates();
+                return null;
+            }).join();
+            return session;
+        } catch (IOException | RuntimeException e) {
+            session.close();
+            throw e;
+        }
+    }
+
+    private List<InetSocketAddress> bindSockets(List<HostAddress> addresses, PortPolicy ports) throws IOException {
+        if (!ports.samePortOnEveryAddress()) {
+            List<InetSocketAddress> bases = new ArrayList<>();
+            for (HostAddress address : addresses) {
+                bases.add(bindInRange(address.address(), ports));
+            }
+            return bases;
+        }
+        int attempts = ports.isEphemeral() ? SHARED_PORT_ATTEMPTS : ports.size();
+        int start = ports.isEphemeral() ? 0 : randomStart(ports.size());
+        for (int attempt = 0; attempt < attempts; attempt++) {
+            int port = ports.isEphemeral() ? 0 : ports.minPort() + (start + attempt) % ports.size();
+            List<Channel> bound = new ArrayList<>();
+            for (HostAddress address : addresses) {
+                Channel channel = bind(new InetSocketAddress(address.address(), port));
+                if (channel == null) {
+                    break;
+                }
+                bound.add(channel);
+                port = ((InetSocketAddress) channel.localAddress()).getPort();
+            }
+            if (bound.size() == addresses.size()) {
+                return bound.stream().map(channel -> (InetSocketAddress) channel.localAddress()).toList();
+            }
+            for (Channel channel : bound) {
+                forget(channel);
+            }
+        }
+        throw new IOException("no UDP port " + (ports.isEphemeral() ? "" : "in " + ports.minPort() + "–"
+                + ports.maxPort() + " ") + "is free on every one of " + addresses.stream()
+                .map(address -> address.address().getHostAddress()).toList());
+    }
+
+    private InetSocketAddress bindInRange(InetAddress address, PortPolicy ports) throws IOException {
+        if (ports.isEphemeral()) {
+            Channel channel = bind(new InetSocketAddress(address, 0));
+            if (channel == null) {
+                throw new IOException("cannot bind a UDP socket on " + address.getHostAddress());
+            }
+            return (InetSocketAddress) channel.localAddress();
+        }
+        int start = randomStart(ports.size());
+        for (int i = 0; i < ports.size(); i++) {
+            Channel channel = bind(new InetSocketAddress(address, ports.minPort() + (start + i) % ports.size()));
+            if (channel != null) {
+                return (InetSocketAddress) channel.localAddress();
+            }
+        }
+        throw new IOException("no UDP port in " + ports.minPort() + "–" + ports.maxPort() + " is free on "
+                + address.getHostAddress());
+    }
+
+    /** Binds one host socket; null when the address or port is taken. */
+    private Channel bind(InetSocketAddress local) {
+        ChannelFuture future = new Bootstrap().group(loop).channel(transport.datagramChannel())
+                .handler(new HostSocketHandler()).bind(local).awaitUninterruptibly();
+        if (!future.isSuccess()) {
+            log.debug("cannot bind {}: {}", local, future.cause().toString());
+            return null;
+        }
+        Channel channel = future.channel();
+        synchronized (sockets) {
+            sockets.add(channel);
+        }
+        onLoop(() -> socketsByBase.put((InetSocketAddress) channel.localAddress(), channel)).join();
+        return channel;
+    }
+
+    private void forget(Channel channel) {
+        onLoop(() -> socketsByBase.remove((InetSocketAddress) channel.localAddress())).join();
+        synchronized (sockets) {
+            sockets.remove(channel);
+        }
+        channel.close().awaitUninterruptibly();
+    }
+
+    /** Spreads the first port tried over the range, so that sessions opened together rarely collide. */
+    private static int randomStart(int rangeSize) {
+        return java.util.concurrent.ThreadLocalRandom.current().nextInt(rangeSize);
+    }
+
+    // ------------------------------------------------------------------------------------------ the event loop
+
+    /** Reads one host socket. */
+    private final class HostSocketHandler extends SimpleChannelInboundHandler<DatagramPacket> {
+        private InetSocketAddress base;
+
+        @Override
+        public void channelActive(ChannelHandlerContext context) throws Exception {
+            base = (InetSocketAddress) context.channel().localAddress();
+            super.channelActive(context);
+        }
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext context, DatagramPacket packet) {
+            ByteBuf content = packet.content();
+            if (!content.isReadable() || base == null) {
+                return;
+            }
+            // RFC 7983 §7: STUN (0–3), DTLS (20–63) and RTP/RTCP (128–191) belong to this socket's users; the
+            // agent answers STUN and passes the rest up. No TURN relay or ZRTP here, and unknown kinds are dropped.
+            PacketKind kind = PacketKind.classify(content.getByte(content.readerIndex()));
+            if (kind != PacketKind.STUN && kind != PacketKind.DTLS && kind != PacketKind.RTP_RTCP) {
+                return;
+            }
+            agent.handleInput(base, packet.sender(), content.nioBuffer(), System.nanoTime());
+            afterAgentCall();
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext context, Throwable cause) {
+            // A UDP socket reports ICMP errors (port unreachable) as read errors; ICE treats silence as failure.
+            log.debug("ICE socket {}: {}", base, cause.toString());
+        }
+    }
+
+    private void onMdnsResponse(ByteBuffer response) {
+        mdnsResolver.handleInput(response, System.nanoTime());
+        afterAgentCall();
+    }
+
+    private void onTimer() {
+        timer = null;
+        timerDeadline = Long.MAX_VALUE;
+        long now = System.nanoTime();
+        agent.handleTimeout(now);
+        mdnsResolver.handleTimeout(now);
+        afterAgentCall();
+    }
+
+    /** After every call into the agent or the resolver: act on their outcomes, send, deliver, re-arm the timer. */
+    private void afterAgentCall() {
+        boolean open = agent.state() != IceConnectionState.CLOSED;
+        Optional<MdnsResolver.Outcome> outcome;
+        while ((outcome = mdnsResolver.pollOutcome()).isPresent()) {
+            if (outcome.get() instanceof MdnsResolver.Resolved resolved) {
+                resolvedMdnsNames.put(resolved.name(), resolved.address());
+                if (open) {
+                    agent.resolveRemoteCandidate(resolved.name(), resolved.address());
+                }
+            } else {
+                unresolvedMdnsNames.add(outcome.get().name());
+                log.debug("nobody answered for mDNS name {}", outcome.get().name());
+            }
+        }
+        Optional<byte[]> query;
+        while ((query = mdnsResolver.pollQuery()).isPresent()) {
+            mdnsChannels.send(query.get());
+        }
+        Optional<IceAgent.Transmit> transmit;
+        while ((transmit = agent.pollTransmit()).isPresent()) {
+            Channel socket = socketsByBase.get(transmit.get().local());
+            if (socket == null) {
+                continue; // the socket is closing
+            }
+            socket.write(new DatagramPacket(Unpooled.wrappedBuffer(transmit.get().data()), transmit.get().remote()));
+            unflushed.add(socket);
+        }
+        for (Channel socket : unflushed) {
+            socket.flush();
+        }
+        unflushed.clear();
+        boolean changed = false;
+        Optional<IceEvent> event;
+        while ((event = agent.pollEvent()).isPresent()) {
+            changed |= !(event.get() instanceof IceEvent.DataReceived);
+            if (event.get() instanceof IceEvent.GatheringComplete) {
+                gatheringComplete = true;
+            }
+            deliver(event.get());
+        }
+        if (changed) {
+            refreshSnapshot();
+        }
+        rearmTimer();
+    }
+
+    private void deliver(IceEvent event) {
+        if (listener == null) {
+            eventQueue.add(event);
+            return;
+        }
+        try {
+            listenerExecutor.execute(() -> listener.accept(event));
+        } catch (RejectedExecutionException e) {
+            log.debug("the listener's executor refused an event: {}", e.toString());
+        }
+    }
+
+    private void refreshSnapshot() {
+        state = agent.state();
+        role = agent.role();
+        localUfrag = agent.localUfrag();
+        localPassword = agent.localPassword();
+        localCandidates = agent.localCandidates();
+        selectedPair = agent.selectedPair().map(pair -> new SelectedPair(pair.local(), pair.remote())).orElse(null);
+    }
+
+    private void rearmTimer() {
+        long next = earliest(agent.nextTimeoutNanos(), mdnsResolver.nextTimeoutNanos());
+        if (timer != null && next == timerDeadline) {
+            return;
+        }
+        if (timer != null) {
+            timer.cancel(false);
+            timer = null;
+        }
+        timerDeadline = next;
+        if (next != Long.MAX_VALUE && !closing.get()) {
+            timer = loop.schedule(this::onTimer, Math.max(0, next - System.nanoTime()), TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private static long earliest(long a, long b) {
+        if (a == Long.MAX_VALUE) {
+            return b;
+        }
+        if (b == Long.MAX_VALUE) {
+            return a;
+        }
+        return a - b <= 0 ? a : b;
+    }
+
+    /** Runs {@code action} on the event loop (at once when already there), then sends and delivers what follows. */
+    private <T> CompletableFuture<T> onLoop(Supplier<T> action) {
+        CompletableFuture<T> result = new CompletableFuture<>();
+        Runnable task = () -> {
+            try {
+                result.complete(action.get());
+            } catch (RuntimeException e) {
+                result.completeExceptionally(e);
+            } finally {
+                afterAgentCall();
+            }
+        };
+        if (loop.inEventLoop()) {
+            task.run();
+        } else {
+            try {
+                loop.execute(task);
+            } catch (RejectedExecutionException e) {
+                result.completeExceptionally(new IllegalStateException("the ICE session is closed", e));
+            }
+        }
+        return result;
+    }
+
+    // ------------------------------------------------------------------------------------------- public calls
+
+    /** The peer's ice-ufrag and ice-pwd (RFC 8839 §5.4). */
+    public CompletableFuture<Void> setRemoteCredentials(String ufrag, String password) {
+        return onLoop(() -> {
+            agent.setRemoteCredentials(ufrag, password);
+            return null;
+        });
+    }
+
+    /**
+     * A candidate from the peer, from its description or trickled (RFC 8838). A {@code .local} name is resolved by
+     * mDNS first (when enabled); completes with false for a candidate the agent does not use (TCP, other
+     * components).
+     */
+    public CompletableFuture<Boolean> addRemoteCandidate(IceCandidate candidate) {
+        return onLoop(() -> {
+            boolean accepted = agent.addRemoteCandidate(candidate);
+            String name = candidate.address().getHostString();
+            if (accepted && !candidate.isResolved() && mdnsEnabled && MdnsResolver.isMdnsName(name)) {
+                mdnsResolver.resolve(name, System.nanoTime());
+            }
+            return accepted;
+        });
+    }
+
+    /** The peer signalled end-of-candidates (RFC 8838 §4.2). */
+    public CompletableFuture<Void> endOfRemoteCandidates() {
+        return onLoop(() -> {
+            agent.endOfRemoteCandidates();
+            return null;
+        });
+    }
+
+    /** Sends {@code data} (copied) on the selected pair; completes with false when there is none. */
+    public CompletableFuture<Boolean> send(byte[] data) {
+        byte[] copy = data.clone();
+        return onLoop(() -> agent.send(ByteBuffer.wrap(copy), System.nanoTime()));
+    }
+
+    /** ICE restart (RFC 8445 §9) with fresh credentials, read from {@link #localUfrag()} once this completes. */
+    public CompletableFuture<Void> restart() {
+        return onLoop(() -> {
+            agent.restart(System.nanoTime());
+            return null;
+        });
+    }
+
+    /** A snapshot of every checklist and valid pair, taken on the event loop. */
+    public CompletableFuture<List<CandidatePairStats>> pairStats() {
+        return onLoop(agent::pairStats);
+    }
+
+    // --------------------------------------------------------------------------------------------- snapshots
+
+    public IceConnectionState state() {
+        return state;
+    }
+
+    public IceRole role() {
+        return role;
+    }
+
+    public Optional<SelectedPair> selectedPair() {
+        return Optional.ofNullable(selectedPair);
+    }
+
+    /** The host (and server-reflexive) candidates to signal; complete once {@link #isGatheringComplete()}. */
+    public List<IceCandidate> localCandidates() {
+        return localCandidates;
+    }
+
+    public boolean isGatheringComplete() {
+        return gatheringComplete;
+    }
+
+    public String localUfrag() {
+        return localUfrag;
+    }
+
+    /** For the local description; never log it. */
+    public String localPassword() {
+        return localPassword;
+    }
+
+    /** The bound host sockets. */
+    public List<InetSocketAddress> localAddresses() {
+        synchronized (sockets) {
+            return sockets.stream().map(channel -> (InetSocketAddress) channel.localAddress()).toList();
+        }
+    }
+
+    /** The events, when no listener was given: state changes, local candidates, data. */
+    public BlockingQueue<IceEvent> events() {
+        return eventQueue;
+    }
+
+    /** The {@code .local} names mDNS resolved, and to what. */
+    public Map<String, InetAddress> resolvedMdnsNames() {
+        return Map.copyOf(resolvedMdnsNames);
+    }
+
+    /** The {@code .local} names nobody answered for within the query schedule. */
+    public Set<String> unresolvedMdnsNames() {
+        return Set.copyOf(unresolvedMdnsNames);
+    }
+
+    // ------------------------------------------------------------------------------------------------ closing
+
+    /**
+     * Closes the agent and releases every socket, the mDNS ones included; waits for that unless called on the
+     * event loop itself. Closing twice does nothing.
+     */
+    @Override
+    public void close() {
+        if (closing.getAndSet(true)) {
+            return;
+        }
+        CompletableFuture<List<ChannelFuture>> released = onLoop(() -> {
+            agent.close();
+            if (timer != null) {
+                timer.cancel(false);
+                timer = null;
+            }
+            List<ChannelFuture> closes = new ArrayList<>();
+            synchronized (sockets) {
+                for (Channel socket : sockets) {
+                    closes.add(socket.close());
+                }
+            }
+            socketsByBase.clear();
+            mdnsChannels.close();
+            closes.addAll(mdnsChannels.closeFutures());
+            return closes;
+        });
+        if (!loop.inEventLoop()) {
+            try {
+                for (ChannelFuture closed : released.join()) {
+                    closed.awaitUninterruptibly();
+                }
+            } catch (java.util.concurrent.CompletionException e) {
+                log.debug("closing the ICE session: {}", e.getCause().toString());
+            }
+        }
+        if (ownedGroup != null) {
+            if (loop.inEventLoop()) {
+                ownedGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+            } else {
+                ownedGroup.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly();
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------------ builder
+
+    public static final class Builder {
+        private final IceAgentConfig config;
+        private HostAddressGatherer gatherer = HostAddressGatherer.defaults();
+        private PortPolicy ports = PortPolicy.EPHEMERAL;
+        private NettyTransport transport = NettyTransport.best();
+        private EventLoopGroup group;
+        private boolean mdns = true;
+        private RandomGenerator random = new SecureRandom();
+        private Consumer<IceEvent> listener;
+        private Executor listenerExecutor;
+
+        private Builder(IceAgentConfig config) {
+            if (config == null) {
+                throw new NullPointerException("an ICE session needs an agent configuration");
+            }
+            this.config = config;
+        }
+
+        public Builder gatherer(HostAddressGatherer value) {
+            this.gatherer = value;
+            return this;
+        }
+
+        public Builder ports(PortPolicy value) {
+            this.ports = value;
+            return this;
+        }
+
+        /**
+         * The Netty transport, which must match the {@link #eventLoopGroup} given; the best one available
+         * ({@link NettyTransport#best()}) by default.
+         */
+        public Builder transport(NettyTransport value) {
+            this.transport = value;
+            return this;
+        }
+
+        /**
+         * Runs on one loop of {@code value} (which the session does not shut down); by default the session owns a
+         * one-thread group of its own.
+         */
+        public Builder eventLoopGroup(EventLoopGroup value) {
+            this.group = value;
+            return this;
+        }
+
+        /** Resolve {@code .local} candidates by multicast DNS (on by default). */
+        public Builder mdns(boolean value) {
+            this.mdns = value;
+            return this;
+        }
+
+        /** Credentials, tie-breaker and transaction IDs come from here; a SecureRandom by default. */
+        public Builder random(RandomGenerator value) {
+            this.random = value;
+            return this;
+        }
+
+        /**
+         * Events go to {@code value} on {@code executor} (a serial one keeps their order) instead of
+         * {@link IceSession#events()}.
+         */
+        public Builder listener(Executor executor, Consumer<IceEvent> value) {
+            this.listenerExecutor = executor;
+            this.listener = value;
+            return this;
+        }
+
+        /**
+         * Gathers, binds and starts the session; host candidates are ready when it returns.
+         *
+         * @throws IOException when no address is usable or no socket can be bound
+         */
+        public IceSession open() throws IOException {
+            return IceSession.open(this);
+        }
+    }
+}

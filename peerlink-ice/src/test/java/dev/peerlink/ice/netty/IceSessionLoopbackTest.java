@@ -1,0 +1,159 @@
+package dev.peerlink.ice.netty;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.peerlink.ice.IceAgentConfig;
+import dev.peerlink.ice.IceCandidate;
+import dev.peerlink.ice.IceConnectionState;
+import dev.peerlink.ice.IceEvent;
+import dev.peerlink.ice.IceRole;
+import dev.peerlink.sdp.IceCandidateLine;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.junit.jupiter.api.Test;
+
+/** Two {@link IceSession}s over real UDP sockets on 127.0.0.1: nothing leaves this machine. */
+class IceSessionLoopbackTest {
+    private static final Duration PATIENCE = Duration.ofSeconds(15);
+    private static final HostAddressGatherer LOOPBACK_ONLY = HostAddressGatherer.builder().allowLoopback(true)
+            .includeAddress("127.0.0.1").build();
+
+    private static IceSession open(IceRole role) throws Exception {
+        return IceSession.builder(IceAgentConfig.defaults(role)).gatherer(LOOPBACK_ONLY).open();
+    }
+
+    /** Signals {@code from}'s credentials and candidates to {@code to} the way SDP would carry them, as text. */
+    private static void signal(IceSession from, IceSession to) throws Exception {
+        to.setRemoteCredentials(from.localUfrag(), from.localPassword()).join();
+        for (IceCandidate candidate : from.localCandidates()) {
+            IceCandidateLine line = IceCandidateLine.parse(candidate.toSdpLine().toString());
+            assertThat(to.addRemoteCandidate(IceCandidate.fromSdp(line)).join()).isTrue();
+        }
+        to.endOfRemoteCandidates().join();
+    }
+
+    private static boolean connected(IceSession session) {
+        return session.state() == IceConnectionState.CONNECTED || session.state() == IceConnectionState.COMPLETED;
+    }
+
+    private static byte[] takeData(BlockingQueue<IceEvent> events) throws InterruptedException {
+        while (true) {
+            IceEvent event = events.poll(PATIENCE.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            assertThat(event).as("an event within " + PATIENCE).isNotNull();
+            if (event instanceof IceEvent.DataReceived data) {
+                return data.data();
+            }
+        }
+    }
+
+    @Test
+    void twoSessionsConnectOverLoopbackAndExchangeDataBothWays() throws Exception {
+        try (IceSession controlling = open(IceRole.CONTROLLING); IceSession controlled = open(IceRole.CONTROLLED)) {
+            assertThat(controlling.localAddresses()).singleElement()
+                    .satisfies(address -> assertThat(address.getAddress()).isEqualTo(InetAddress.getLoopbackAddress()));
+            assertThat(controlling.localCandidates()).singleElement()
+                    .satisfies(candidate -> assertThat(candidate.type()).isEqualTo(IceCandidate.Type.HOST));
+            assertThat(controlling.isGatheringComplete()).isTrue();
+
+            signal(controlling, controlled);
+            signal(controlled, controlling);
+
+            await().atMost(PATIENCE).until(() -> connected(controlling) && connected(controlled));
+            await().atMost(PATIENCE).until(() -> controlling.selectedPair().isPresent()
+                    && controlled.selectedPair().isPresent());
+            assertThat(controlling.selectedPair().get().remote().address())
+                    .isEqualTo(controlled.localAddresses().get(0));
+            assertThat(controlled.selectedPair().get().remote().address())
+                    .isEqualTo(controlling.localAddresses().get(0));
+
+            // First bytes in the DTLS range (RFC 7983): what a DTLS layer above would send.
+            byte[] hello = {23, 'h', 'e', 'l', 'l', 'o'};
+            byte[] reply = {23, 'r', 'e', 'p', 'l', 'y'};
+            assertThat(controlling.send(hello).join()).isTrue();
+            assertThat(takeData(controlled.events())).containsExactly(hello);
+            assertThat(controlled.send(reply).join()).isTrue();
+            assertThat(takeData(controlling.events())).containsExactly(reply);
+
+            assertThat(controlling.pairStats().join()).anySatisfy(pair -> {
+                assertThat(pair.selected()).isTrue();
+                assertThat(pair.packetsSent()).isEqualTo(1);
+                assertThat(pair.packetsReceived()).isEqualTo(1);
+            });
+        }
+    }
+
+    @Test
+    void eventsGoToTheListenerOnTheCallersExecutor() throws Exception {
+        ExecutorService executor = Executors.newSingleThreadExecutor(
+                Thread.ofPlatform().name("listener").factory());
+        ConcurrentLinkedQueue<String> seen = new ConcurrentLinkedQueue<>();
+        try (IceSession controlling = IceSession.builder(IceAgentConfig.defaults(IceRole.CONTROLLING))
+                .gatherer(LOOPBACK_ONLY)
+                .listener(executor, event -> {
+                    if (event instanceof IceEvent.StateChanged changed) {
+                        seen.add(Thread.currentThread().getName() + ":" + changed.state());
+                    }
+                }).open();
+             IceSession controlled = open(IceRole.CONTROLLED)) {
+            signal(controlling, controlled);
+            signal(controlled, controlling);
+
+            await().atMost(PATIENCE).until(() -> seen.contains("listener:CONNECTED"));
+            assertThat(controlling.events()).isEmpty();
+        } finally {
+            executor.shutdownNow();
+        }
+    }
+
+    @Test
+    void samePortOnEveryAddressAndClosingReleasesTheSockets() throws Exception {
+        List<InetSocketAddress> bound = new ArrayList<>();
+        try (IceSession session = IceSession.builder(IceAgentConfig.defaults(IceRole.CONTROLLING))
+                .gatherer(LOOPBACK_ONLY).ports(PortPolicy.EPHEMERAL.withSamePortOnEveryAddress()).open()) {
+            bound.addAll(session.localAddresses());
+            assertThat(bound).singleElement().satisfies(address -> assertThat(address.getPort()).isPositive());
+        }
+        // Closed: the very same port can be bound again at once.
+        try (DatagramSocket again = new DatagramSocket(bound.get(0))) {
+            assertThat(again.getLocalSocketAddress()).isEqualTo(bound.get(0));
+        }
+    }
+
+    @Test
+    void portRangeIsHonoured() throws Exception {
+        int free;
+        try (DatagramSocket probe = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+            free = probe.getLocalPort();
+        }
+        try (IceSession session = IceSession.builder(IceAgentConfig.defaults(IceRole.CONTROLLING))
+                .gatherer(LOOPBACK_ONLY).ports(PortPolicy.range(free, free)).open()) {
+            assertThat(session.localAddresses()).singleElement()
+                    .satisfies(address -> assertThat(address.getPort()).isEqualTo(free));
+            // The only port of the range is taken now: a second session cannot open, and says why.
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> IceSession.builder(
+                            IceAgentConfig.defaults(IceRole.CONTROLLED)).gatherer(LOOPBACK_ONLY)
+                            .ports(PortPolicy.range(free, free)).open())
+                    .isInstanceOf(java.io.IOException.class)
+                    .hasMessageContaining("no UDP port in " + free + "–" + free + " is free on 127.0.0.1");
+        }
+    }
+
+    @Test
+    void callsAfterCloseFailClearly() throws Exception {
+        IceSession session = open(IceRole.CONTROLLING);
+        session.close();
+        session.close();
+        assertThat(session.state()).isEqualTo(IceConnectionState.CLOSED);
+        assertThat(session.send(new byte[] {23}))
+                .failsWithin(PATIENCE).withThrowableThat().withMessageContaining("closed");
+    }
+}
