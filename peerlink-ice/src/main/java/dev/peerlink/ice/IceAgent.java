@@ -19,7 +19,12 @@ import dev.peerlink.stun.attribute.StunAttributeRegistry;
 import dev.peerlink.stun.attribute.UnknownAttributesAttribute;
 import dev.peerlink.stun.client.RetransmissionPolicy;
 import dev.peerlink.stun.client.StunTransactions;
+import dev.peerlink.stun.client.StunTransport;
 import dev.peerlink.stun.credentials.StunCredentials;
+import dev.peerlink.turn.client.TurnClientConfig;
+import dev.peerlink.turn.client.TurnClientCore;
+import dev.peerlink.turn.client.TurnEvent;
+import dev.peerlink.turn.wire.AddressFamilyAttribute;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -28,6 +33,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -51,6 +57,16 @@ import java.util.random.RandomGenerator;
  * <p>Consent (RFC 7675): on the selected pair a consent check goes out every 4–6 s; when one stays unanswered for
  * {@link IceAgentConfig#disconnectedTimeout} the state is DISCONNECTED, and when nothing has answered for 30 s the
  * agent stops sending on the pair and the state is FAILED until {@link #restart}.
+ *
+ * <p>Relayed candidates (RFC 8445 §5.1.1.2): for every host candidate and every configured TURN server of its
+ * address family, the agent drives a {@link TurnClientCore} allocation itself, composed sans-IO: datagrams from the
+ * TURN server arriving on that host socket go to the TURN client, the TURN client's datagrams leave as the agent's
+ * transmits from that host socket, and its timers run inside {@link #nextTimeoutNanos}/{@link #handleTimeout}. The
+ * driver sees only host sockets. A relayed candidate's base is its relayed address (§5.1.1.1), so its pairs are
+ * never pruned against host pairs; before the first check on such a pair the agent installs a TURN permission for
+ * the peer's IP (RFC 8656 §9), checks and data then go as Send indications, and once a relayed pair is selected a
+ * channel is bound (RFC 8656 §12) so that data goes as ChannelData. What the peer sends through the relay comes
+ * back into the agent as if it had arrived on a socket at the relayed address.
  */
 public final class IceAgent {
     /** Bytes to send from the local socket bound at {@code local} to {@code remote}. */
@@ -94,6 +110,26 @@ public final class IceAgent {
         }
     }
 
+    private enum PermissionState { PENDING, INSTALLED, FAILED }
+
+    /** One TURN allocation from one host base on one server (RFC 8445 §5.1.1.2). */
+    private static final class Relay {
+        final IceCandidate host;
+        final IceTurnServer server;
+        TurnClientCore core;
+        /** The relayed candidate, once allocated. */
+        IceCandidate candidate;
+        /** Allocated, refused or timed out: gathering need not wait for it any more. */
+        boolean settled;
+        /** RFC 8656 §9: permissions by peer IP, asked for as pairs with the relayed candidate form. */
+        final Map<InetAddress, PermissionState> permissions = new HashMap<>();
+
+        Relay(IceCandidate host, IceTurnServer server) {
+            this.host = host;
+            this.server = server;
+        }
+    }
+
     private static final StunAttributeRegistry REGISTRY = StunAttributeRegistry.standard();
     private static final int COMPONENT = 1;
     /**
@@ -125,6 +161,8 @@ public final class IceAgent {
     private final List<CandidatePair> pairs = new ArrayList<>();
     private final ArrayDeque<CandidatePair> triggeredChecks = new ArrayDeque<>();
     private final Map<TransactionId, Transaction> transactions = new LinkedHashMap<>();
+    private final List<Relay> relays = new ArrayList<>();
+    private final boolean relayOnly;
     private final ArrayDeque<Transmit> transmits = new ArrayDeque<>();
     private final ArrayDeque<IceEvent> events = new ArrayDeque<>();
 
@@ -154,6 +192,7 @@ public final class IceAgent {
         this.role = config.role();
         this.tieBreaker = random.nextLong(); // RFC 8445 §7.1.3: a random 64-bit number
         this.taNanos = config.ta().toNanos();
+        this.relayOnly = config.transportPolicy() == IceTransportPolicy.RELAY;
         setLocalCredentials(config.localUfrag() != null ? config.localUfrag() : IceCredentials.randomUfrag(random),
                 config.localPassword() != null ? config.localPassword() : IceCredentials.randomPassword(random));
     }
@@ -189,7 +228,14 @@ public final class IceAgent {
         return state;
     }
 
+    /**
+     * The local candidates; under {@link IceTransportPolicy#RELAY} only the relayed ones (the host bases behind them
+     * are never offered).
+     */
     public List<IceCandidate> localCandidates() {
+        if (relayOnly) {
+            return localCandidates.stream().filter(candidate -> candidate.type() == IceCandidate.Type.RELAY).toList();
+        }
         return List.copyOf(localCandidates);
     }
 
@@ -214,9 +260,11 @@ public final class IceAgent {
     // ---------------------------------------------------------------------------------------- local candidates
 
     /**
-     * The driver opened a UDP socket at {@code base}: a host candidate is made (and announced as an event), and a
+     * The driver opened a UDP socket at {@code base}: a host candidate is made (and announced as an event), a
      * Binding request goes to each configured STUN server of the same address family for a server-reflexive
-     * candidate (RFC 8445 §5.1.1). The local preference follows {@link IcePriorities#localPreference} with the
+     * candidate, and an allocation is asked of each TURN server of that family for a relayed one (RFC 8445
+     * §5.1.1). Under {@link IceTransportPolicy#RELAY} the host candidate is only a base: not announced, not paired,
+     * and no STUN server is asked. The local preference follows {@link IcePriorities#localPreference} with the
      * order in which host candidates of that precedence were added.
      */
     public IceCandidate addHostCandidate(InetSocketAddress base, long nowNanos) {
@@ -249,17 +297,20 @@ public final class IceAgent {
                 IcePriorities.candidatePriority(IceCandidate.Type.HOST, localPreference, COMPONENT),
                 base, IceCandidate.Type.HOST, null, base);
         localCandidates.add(host);
-        events.add(new IceEvent.LocalCandidate(host));
-        for (IceCandidate remote : remoteCandidates) {
-            addPair(host, remote);
+        if (!relayOnly) {
+            events.add(new IceEvent.LocalCandidate(host));
+            for (IceCandidate remote : remoteCandidates) {
+                addPair(host, remote);
+            }
+            startServerReflexiveGathering(host);
         }
-        startServerReflexiveGathering(host);
+        startRelayGathering(host);
         updateState();
         return host;
     }
 
     /**
-     * The driver will add no more host candidates; once the STUN servers have answered or timed out,
+     * The driver will add no more host candidates; once the STUN and TURN servers have answered or timed out,
      * {@link IceEvent.GatheringComplete} follows (RFC 8838 §4.2, end-of-candidates).
      */
     public void endOfHostCandidates() {
@@ -270,6 +321,9 @@ public final class IceAgent {
     }
 
     private void startServerReflexiveGathering(IceCandidate host) {
+        if (relayOnly) {
+            return;
+        }
         for (InetSocketAddress server : config.stunServers()) {
             if ((server.getAddress() instanceof Inet6Address) != (host.address().getAddress() instanceof Inet6Address)) {
                 continue;
@@ -294,20 +348,27 @@ public final class IceAgent {
         if (mapped.isEmpty()) {
             return;
         }
-        IceCandidate host = transaction.host;
+        addServerReflexive(transaction.host, mapped.get(), transaction.destination.getAddress());
+    }
+
+    /** A server-reflexive candidate learnt from a STUN Binding or a TURN Allocate response (RFC 8445 §5.1.1.2). */
+    private void addServerReflexive(IceCandidate host, InetSocketAddress mapped, InetAddress serverIp) {
+        if (relayOnly) {
+            return;
+        }
         // RFC 8445 §5.1.3: a srflx candidate equal to its base (no NAT) or to one we have is redundant.
         for (IceCandidate existing : localCandidates) {
-            if (existing.address().equals(mapped.get()) && existing.base().equals(host.base())) {
+            if (existing.address().equals(mapped) && existing.base().equals(host.base())) {
                 return;
             }
         }
         IceCandidate serverReflexive = new IceCandidate(
-                foundations.foundationOf(IceCandidate.Type.SRFLX, host.base().getAddress(),
-                        transaction.destination.getAddress(), IceCandidate.Transport.UDP),
+                foundations.foundationOf(IceCandidate.Type.SRFLX, host.base().getAddress(), serverIp,
+                        IceCandidate.Transport.UDP),
                 COMPONENT, IceCandidate.Transport.UDP,
                 IcePriorities.candidatePriority(IceCandidate.Type.SRFLX,
                         IcePriorities.localPreferenceOf(host.priority()), COMPONENT),
-                mapped.get(), IceCandidate.Type.SRFLX, host.base(), host.base());
+                mapped, IceCandidate.Type.SRFLX, host.base(), host.base());
         localCandidates.add(serverReflexive);
         // RFC 8445 §6.1.2.4: it is not paired, since it would be replaced by its base, whose pairs exist.
         events.add(new IceEvent.LocalCandidate(serverReflexive));
@@ -322,8 +383,216 @@ public final class IceAgent {
                 return;
             }
         }
+        for (Relay relay : relays) {
+            if (!relay.settled) {
+                return;
+            }
+        }
         gatheringComplete = true;
         events.add(new IceEvent.GatheringComplete());
+    }
+
+    // ---------------------------------------------------------------------------------------- relayed candidates
+
+    /** RFC 8445 §5.1.1.2: an allocation on every TURN server of the host candidate's address family. */
+    private void startRelayGathering(IceCandidate host) {
+        for (IceTurnServer server : config.turnServers()) {
+            boolean serverV6 = server.address().getAddress() instanceof Inet6Address;
+            if (serverV6 != (host.address().getAddress() instanceof Inet6Address)) {
+                continue;
+            }
+            Relay relay = new Relay(host, server);
+            relays.add(relay);
+            allocate(relay);
+        }
+    }
+
+    private void allocate(Relay relay) {
+        TurnClientConfig turn = TurnClientConfig.of(relay.server.address(), StunTransport.UDP,
+                relay.server.username(), relay.server.password());
+        if (relay.server.address().getAddress() instanceof Inet6Address) {
+            turn = turn.withRequestedFamily(AddressFamilyAttribute.IPV6); // RFC 8656 §7.1: a relay of the same family
+        }
+        relay.core = new TurnClientCore(turn, random);
+        relay.candidate = null;
+        relay.settled = false;
+        relay.permissions.clear();
+        relay.core.allocate(now);
+        drainRelay(relay);
+    }
+
+    /** The allocation made from the host socket {@code base} on the TURN server at {@code server}, if any. */
+    private Relay relayFrom(InetSocketAddress base, InetSocketAddress server) {
+        for (Relay relay : relays) {
+            if (relay.host.base().equals(base) && relay.core.server().equals(server)) {
+                return relay;
+            }
+        }
+        return null;
+    }
+
+    /** The allocation whose relayed candidate has {@code base} (its relayed address), if any. */
+    private Relay relayAt(InetSocketAddress base) {
+        for (Relay relay : relays) {
+            if (relay.candidate != null && relay.candidate.base().equals(base)) {
+                return relay;
+            }
+        }
+        return null;
+    }
+
+    /** Hands what the TURN client produced to the agent: its datagrams as transmits from the host socket. */
+    private void drainRelay(Relay relay) {
+        while (true) {
+            flushRelayTransmits(relay);
+            Optional<TurnEvent> event = relay.core.pollEvent();
+            if (event.isEmpty()) {
+                return;
+            }
+            onRelayEvent(relay, event.get());
+        }
+    }
+
+    private void flushRelayTransmits(Relay relay) {
+        Optional<TurnClientCore.Transmit> transmit;
+        while ((transmit = relay.core.pollTransmit()).isPresent()) {
+            transmits.add(new Transmit(relay.host.base(), transmit.get().destination(), transmit.get().data()));
+        }
+    }
+
+    private void onRelayEvent(Relay relay, TurnEvent event) {
+        switch (event) {
+            case TurnEvent.Allocated allocated -> onAllocated(relay, allocated);
+            case TurnEvent.PermissionCreated created -> {
+                // RFC 8656 §9: the server now relays from and to that IP; checks waiting on it may go.
+                relay.permissions.put(created.peer(), PermissionState.INSTALLED);
+            }
+            case TurnEvent.DataReceived data -> {
+                // RFC 8656 §11.4, §12.6: as if it had arrived on a socket at the relayed address.
+                if (relay.candidate != null) {
+                    dispatch(relay.candidate.base(), data.peer(), ByteBuffer.wrap(data.data()));
+                }
+            }
+            case TurnEvent.ErrorResponse error -> {
+                if (error.fatal()) {
+                    relayLost(relay);
+                } else if (error.method() == StunMethod.CREATE_PERMISSION) {
+                    permissionsAnswered(relay);
+                }
+            }
+            case TurnEvent.TimedOut timedOut -> {
+                if (timedOut.fatal()) {
+                    relayLost(relay);
+                } else if (timedOut.method() == StunMethod.CREATE_PERMISSION) {
+                    permissionsAnswered(relay);
+                }
+            }
+            case TurnEvent.Failed failed -> relayLost(relay);
+            default -> {
+                // Refreshed, ChannelBound, Redirected, Deallocated: the TURN client handles them itself.
+            }
+        }
+    }
+
+    /**
+     * RFC 8445 §5.1.1.2: the relayed candidate, with type preference 0 (§5.1.2.2) and the mapped address as its
+     * related address (RFC 8839 §5.1); the mapped address is also a server-reflexive candidate.
+     */
+    private void onAllocated(Relay relay, TurnEvent.Allocated allocated) {
+        relay.settled = true;
+        IceCandidate host = relay.host;
+        InetAddress serverIp = relay.server.address().getAddress();
+        if (allocated.mappedAddress() != null) {
+            addServerReflexive(host, allocated.mappedAddress(), serverIp);
+        }
+        InetSocketAddress relayed = allocated.relayedAddress();
+        relay.candidate = new IceCandidate(
+                foundations.foundationOf(IceCandidate.Type.RELAY, host.base().getAddress(), serverIp,
+                        IceCandidate.Transport.UDP),
+                COMPONENT, IceCandidate.Transport.UDP,
+                IcePriorities.candidatePriority(IceCandidate.Type.RELAY,
+                        IcePriorities.localPreferenceOf(host.priority()), COMPONENT),
+                relayed, IceCandidate.Type.RELAY, allocated.mappedAddress(), relayed);
+        localCandidates.add(relay.candidate);
+        events.add(new IceEvent.LocalCandidate(relay.candidate));
+        for (IceCandidate remote : List.copyOf(remoteCandidates)) {
+            addPair(relay.candidate, remote);
+        }
+        announceGatheringCompleteWhenDone();
+    }
+
+    /** The allocation was refused, timed out or ended: no relayed candidate, and nothing more checked from it. */
+    private void relayLost(Relay relay) {
+        relay.settled = true;
+        if (relay.candidate != null) {
+            for (CandidatePair pair : pairs) {
+                if (pair.local == relay.candidate && pair.state != CandidatePairState.SUCCEEDED) {
+                    failCheck(pair);
+                }
+            }
+        }
+        announceGatheringCompleteWhenDone();
+    }
+
+    /** A CreatePermission failed: pairs to the IPs that are now neither installed nor pending cannot be checked. */
+    private void permissionsAnswered(Relay relay) {
+        for (Map.Entry<InetAddress, PermissionState> entry : relay.permissions.entrySet()) {
+            InetAddress ip = entry.getKey();
+            if (entry.getValue() == PermissionState.PENDING && !relay.core.hasPermission(ip)
+                    && !relay.core.isPermissionPending(ip)) {
+                entry.setValue(PermissionState.FAILED);
+                for (CandidatePair pair : pairs) {
+                    if (pair.local == relay.candidate && pair.remote.address().getAddress().equals(ip)
+                            && pair.state != CandidatePairState.SUCCEEDED) {
+                        failCheck(pair);
+                    }
+                }
+            }
+        }
+    }
+
+    /** RFC 8656 §9: a permission for the remote IP of a new pair on a relayed candidate, asked for once. */
+    private void requestPermission(CandidatePair pair) {
+        Relay relay = relayAt(pair.local.base());
+        if (relay == null || relay.core.state() != TurnClientCore.State.ALLOCATED) {
+            failCheck(pair);
+            return;
+        }
+        InetAddress ip = pair.remote.address().getAddress();
+        PermissionState state = relay.permissions.get(ip);
+        if (state == null) {
+            relay.permissions.put(ip, PermissionState.PENDING);
+            relay.core.createPermission(now, ip);
+            drainRelay(relay);
+        } else if (state == PermissionState.FAILED) {
+            failCheck(pair);
+        }
+    }
+
+    /** Whether a check may go on {@code pair} now: always, unless its relayed local still waits for a permission. */
+    private boolean readyToCheck(CandidatePair pair) {
+        if (pair.local.type() != IceCandidate.Type.RELAY) {
+            return true;
+        }
+        Relay relay = relayAt(pair.local.base());
+        return relay != null
+                && relay.permissions.get(pair.remote.address().getAddress()) == PermissionState.INSTALLED;
+    }
+
+    /**
+     * Sends {@code data} from the local base: a host socket directly, a relayed address through its TURN
+     * allocation (a Send indication, or ChannelData once a channel is bound, RFC 8656 §11, §12). False when the
+     * allocation cannot carry it (gone, or no permission for the peer).
+     */
+    private boolean emit(InetSocketAddress localBase, InetSocketAddress remote, byte[] data) {
+        Relay relay = relayAt(localBase);
+        if (relay == null) {
+            transmits.add(new Transmit(localBase, remote, data));
+            return true;
+        }
+        boolean sent = relay.core.send(remote, ByteBuffer.wrap(data));
+        flushRelayTransmits(relay);
+        return sent;
     }
 
     // --------------------------------------------------------------------------------------- remote candidates
@@ -404,7 +673,7 @@ public final class IceAgent {
         }
         remoteCandidates.add(candidate);
         for (IceCandidate local : List.copyOf(localCandidates)) {
-            if (local.type() == IceCandidate.Type.HOST || local.type() == IceCandidate.Type.RELAY) {
+            if ((local.type() == IceCandidate.Type.HOST && !relayOnly) || local.type() == IceCandidate.Type.RELAY) {
                 addPair(local, candidate);
             }
         }
@@ -433,7 +702,13 @@ public final class IceAgent {
         }
         insertByPriority(pair);
         enforcePairLimit();
-        return pairs.contains(pair) ? pair : null;
+        if (!pairs.contains(pair)) {
+            return null;
+        }
+        if (local.type() == IceCandidate.Type.RELAY) {
+            requestPermission(pair); // RFC 8656 §9: the relay forwards nothing to or from the peer without one
+        }
+        return pair;
     }
 
     private boolean foundationBusy(String foundation) {
@@ -507,15 +782,39 @@ public final class IceAgent {
     // ------------------------------------------------------------------------------------------------- input
 
     /**
-     * A packet arrived on the local socket bound at {@code local} from {@code remote}. STUN is handled here;
-     * anything else on a pair the peer has proven becomes {@link IceEvent.DataReceived}, and from unknown sources
-     * is dropped. The buffer is read from its position to its limit and not kept.
+     * A packet arrived on the local socket bound at {@code local} from {@code remote}. What a TURN server the agent
+     * allocated on sends to that socket goes to the allocation (and what it relays comes back as arriving on the
+     * relayed candidate); STUN is handled here; anything else on a pair the peer has proven becomes
+     * {@link IceEvent.DataReceived}, and from unknown sources is dropped. The buffer is read from its position to
+     * its limit and not kept.
      */
     public void handleInput(InetSocketAddress local, InetSocketAddress remote, ByteBuffer packet, long nowNanos) {
         if (closed) {
             return;
         }
         tick(nowNanos);
+        Relay relay = relayFrom(local, remote);
+        if (relay != null && !isAnswerToOurRequest(packet)) {
+            relay.core.handleInput(packet, remote, now);
+            drainRelay(relay);
+        } else {
+            dispatch(local, remote, packet);
+        }
+        sendCheckIfDue();
+        updateState();
+    }
+
+    /** A STUN response to one of the agent's own requests (a TURN server may also be the STUN server). */
+    private boolean isAnswerToOurRequest(ByteBuffer packet) {
+        return StunMessageReader.looksLikeStun(packet) && reader.wrap(packet) == StunParseStatus.OK
+                && reader.messageClass().isResponse() && transactions.containsKey(reader.transactionId());
+    }
+
+    /** A packet on a host socket, or one relayed to a relayed candidate (then {@code local} is its address). */
+    private void dispatch(InetSocketAddress local, InetSocketAddress remote, ByteBuffer packet) {
+        if (relayOnly && relayAt(local) == null) {
+            return; // iceTransportPolicy "relay": the host sockets are only the allocations' bases
+        }
         if (StunMessageReader.looksLikeStun(packet)) {
             if (reader.wrap(packet) != StunParseStatus.OK) {
                 return; // RFC 8489 §6.3: malformed STUN is discarded
@@ -530,8 +829,6 @@ public final class IceAgent {
         } else {
             onData(local, remote, packet);
         }
-        sendCheckIfDue();
-        updateState();
     }
 
     private void onRequest(InetSocketAddress local, InetSocketAddress remote) {
@@ -595,9 +892,9 @@ public final class IceAgent {
             }
         }
         // RFC 8445 §7.3.1.2: the success response, sent from where the request arrived to where it came from.
-        transmits.add(new Transmit(local, remote, new StunMessage(StunMethod.BINDING, StunClass.SUCCESS_RESPONSE,
+        emit(local, remote, new StunMessage(StunMethod.BINDING, StunClass.SUCCESS_RESPONSE,
                 request.transactionId(), new AddressAttribute(StunAttributeType.XOR_MAPPED_ADDRESS, remote))
-                .toBytes(Signing.integrity(localKey))));
+                .toBytes(Signing.integrity(localKey)));
 
         IceCandidate localCandidate = localCandidateAtBase(local);
         if (localCandidate == null) {
@@ -681,14 +978,14 @@ public final class IceAgent {
         }
         StunMessage response = new StunMessage(reader.method(), StunClass.ERROR_RESPONSE, reader.transactionId(),
                 attributes);
-        transmits.add(new Transmit(local, remote, response.toBytes(Signing.FINGERPRINT)));
+        emit(local, remote, response.toBytes(Signing.FINGERPRINT));
     }
 
     /** An error to an authenticated request carries MESSAGE-INTEGRITY, so the peer can trust it (487). */
     private void sendSignedError(InetSocketAddress local, InetSocketAddress remote, TransactionId id, int code) {
         StunMessage response = new StunMessage(StunMethod.BINDING, StunClass.ERROR_RESPONSE, id,
                 new ErrorCodeAttribute(code, "Role Conflict"));
-        transmits.add(new Transmit(local, remote, response.toBytes(Signing.integrity(localKey))));
+        emit(local, remote, response.toBytes(Signing.integrity(localKey)));
     }
 
     private void switchRole(IceRole newRole) {
@@ -891,6 +1188,12 @@ public final class IceAgent {
         selected = best;
         restarting = false;
         best.awaitingAnswer = false;
+        Relay relay = relayAt(best.local.base());
+        if (relay != null && relay.core.state() == TurnClientCore.State.ALLOCATED) {
+            // RFC 8656 §12: data on the selected relayed pair goes as ChannelData (4 bytes of overhead, not 36).
+            relay.core.bindChannel(best.remote.address(), now);
+            drainRelay(relay);
+        }
         nextConsentNanos = now + randomisedConsentInterval();
         events.add(new IceEvent.SelectedPairChanged(best.local, best.remote));
     }
@@ -926,8 +1229,8 @@ public final class IceAgent {
     // --------------------------------------------------------------------------------------------- sending
 
     /**
-     * Queues {@code data} (position to limit, copied) on the selected pair; false when there is none or consent
-     * for it expired.
+     * Queues {@code data} (position to limit, copied) on the selected pair, through the TURN allocation when its
+     * local candidate is relayed; false when there is none, consent for it expired, or its allocation is gone.
      */
     public boolean send(ByteBuffer data, long nowNanos) {
         if (closed) {
@@ -940,7 +1243,9 @@ public final class IceAgent {
         }
         byte[] bytes = new byte[data.remaining()];
         data.get(data.position(), bytes);
-        transmits.add(new Transmit(pair.local.base(), pair.remote.address(), bytes));
+        if (!emit(pair.local.base(), pair.remote.address(), bytes)) {
+            return false;
+        }
         pair.packetsSent++;
         pair.bytesSent += bytes.length;
         pair.lastSentNanos = now;
@@ -974,6 +1279,13 @@ public final class IceAgent {
                 onTimedOut(transaction);
             }
         }
+        for (Relay relay : List.copyOf(relays)) {
+            long due = relay.core.nextTimeoutNanos();
+            if (due != Long.MAX_VALUE && due - now <= 0) {
+                relay.core.handleTimeout(now);
+                drainRelay(relay);
+            }
+        }
         serviceSelectedPair();
         sendCheckIfDue();
         updateState();
@@ -1000,7 +1312,7 @@ public final class IceAgent {
             if (transaction.cancelled || (pair != null && pair.consentExpired)) {
                 continue;
             }
-            transmits.add(new Transmit(transaction.localBase, transmit.get().destination(), transmit.get().bytes()));
+            emit(transaction.localBase, transmit.get().destination(), transmit.get().bytes());
             if (pair != null) {
                 pair.requestsSent++;
                 pair.lastSentNanos = now;
@@ -1029,7 +1341,7 @@ public final class IceAgent {
         if (now - pair.lastSentNanos >= config.keepaliveInterval().toNanos()) {
             byte[] indication = new StunMessage(StunMethod.BINDING, StunClass.INDICATION,
                     TransactionId.random(random)).toBytes(Signing.FINGERPRINT);
-            transmits.add(new Transmit(pair.local.base(), pair.remote.address(), indication));
+            emit(pair.local.base(), pair.remote.address(), indication);
             pair.lastSentNanos = now;
         }
     }
@@ -1079,6 +1391,9 @@ public final class IceAgent {
             CandidatePair pair = iterator.next();
             boolean stale = !pairs.contains(pair) || pair.consentExpired
                     || (pair.state == CandidatePairState.SUCCEEDED && !pair.useCandidateNext);
+            if (!stale && !readyToCheck(pair)) {
+                continue; // its TURN permission is still being installed
+            }
             if (stale || take) {
                 iterator.remove();
                 pair.queuedForTriggeredCheck = false;
@@ -1092,7 +1407,9 @@ public final class IceAgent {
 
     /**
      * RFC 8445 §6.1.4.2 steps 2 and 3: the highest-priority Waiting pair, unfreezing one per idle foundation when
-     * none waits. Once a pair is selected, only better pairs are worth checking.
+     * none waits. Once a pair is selected, only better pairs are worth checking. A Waiting pair on a relayed
+     * candidate waits until the TURN permission for its remote IP is installed (RFC 8656 §9), so that the check is
+     * not dropped by the relay.
      */
     private CandidatePair nextOrdinaryCheck(boolean unfreeze) {
         CandidatePair floor = restarting ? null : selected;
@@ -1101,7 +1418,7 @@ public final class IceAgent {
         for (CandidatePair pair : pairs) {
             if (pair.inChecklist && pair.state == CandidatePairState.WAITING) {
                 anyWaiting = true;
-                if (waiting == null && isAbove(pair, floor)) {
+                if (waiting == null && isAbove(pair, floor) && readyToCheck(pair)) {
                     waiting = pair;
                 }
             }
@@ -1173,6 +1490,9 @@ public final class IceAgent {
         long next = Long.MAX_VALUE;
         for (Transaction transaction : transactions.values()) {
             next = earliest(next, transaction.engine.nextTimeoutNanos());
+        }
+        for (Relay relay : relays) {
+            next = earliest(next, relay.core.nextTimeoutNanos());
         }
         if (remoteKey != null && !consentLost
                 && (nextTriggeredCheck(false) != null || nextOrdinaryCheck(false) != null)) {
@@ -1294,8 +1614,9 @@ public final class IceAgent {
 
     /**
      * ICE restart (RFC 8445 §9): new local credentials, the peer's credentials and candidates forgotten, the
-     * checklist cleared and gathering run again (host candidates are announced again, srflx re-learnt). Data keeps
-     * flowing on the old selected pair until a pair of the new session is selected.
+     * checklist cleared and gathering run again (host candidates are announced again, srflx re-learnt; TURN
+     * allocations that stand are kept and their relayed candidates announced again, failed ones are retried).
+     * Data keeps flowing on the old selected pair until a pair of the new session is selected.
      */
     public void restart(String newUfrag, String newPassword, long nowNanos) {
         requireOpen();
@@ -1324,15 +1645,33 @@ public final class IceAgent {
         checkSentThisSession = false;
         localCandidates.removeIf(candidate -> candidate.type() != IceCandidate.Type.HOST);
         gatheringComplete = false;
-        for (IceCandidate host : localCandidates) {
-            events.add(new IceEvent.LocalCandidate(host));
+        for (IceCandidate host : List.copyOf(localCandidates)) {
+            if (!relayOnly) {
+                events.add(new IceEvent.LocalCandidate(host));
+            }
             startServerReflexiveGathering(host);
+        }
+        // Allocations that stand are kept, with their permissions, and their candidates announced again; ones that
+        // failed or were lost are asked for afresh.
+        for (Relay relay : relays) {
+            if (relay.candidate != null && relay.core.state() == TurnClientCore.State.ALLOCATED) {
+                relay.core.mappedAddress().ifPresent(mapped ->
+                        addServerReflexive(relay.host, mapped, relay.server.address().getAddress()));
+                localCandidates.add(relay.candidate);
+                events.add(new IceEvent.LocalCandidate(relay.candidate));
+            } else if (relay.settled) {
+                allocate(relay);
+            }
         }
         announceGatheringCompleteWhenDone();
         updateState();
     }
 
-    /** Stops everything: no more transmits, events or timers (W3C "closed"). */
+    /**
+     * Stops everything: no more events or timers (W3C "closed"), and no more transmits but one Refresh with
+     * LIFETIME 0 per TURN allocation, which releases it at the server (RFC 8656 §8.1); it is sent once, and if it
+     * is lost the allocation simply expires.
+     */
     public void close() {
         if (closed) {
             return;
@@ -1341,6 +1680,12 @@ public final class IceAgent {
         transactions.clear();
         transmits.clear();
         triggeredChecks.clear();
+        for (Relay relay : relays) {
+            if (relay.core.state() == TurnClientCore.State.ALLOCATED) {
+                relay.core.deallocate(now);
+                flushRelayTransmits(relay);
+            }
+        }
         Arrays.fill(localKey, (byte) 0);
         updateState();
     }

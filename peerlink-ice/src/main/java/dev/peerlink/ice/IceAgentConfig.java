@@ -1,6 +1,8 @@
 package dev.peerlink.ice;
 
 import dev.peerlink.stun.client.RetransmissionPolicy;
+import dev.peerlink.stun.client.StunTransport;
+import dev.peerlink.stun.transport.SocketAddresses;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -24,12 +26,17 @@ import java.util.List;
  * @param disconnectedTimeout  how long a consent check may go unanswered before the state is DISCONNECTED
  * @param stunServers          STUN servers for server-reflexive candidates (RFC 8445 §5.1.1.2)
  * @param stunServerRetransmission  retransmissions of those Binding requests
+ * @param turnServers          TURN servers for relayed candidates (RFC 8445 §5.1.1.2): one allocation per host
+ *                             base of the server's address family and server; UDP only for now (see
+ *                             {@link IceTurnServer})
+ * @param transportPolicy      which candidates are offered and used (W3C {@code iceTransportPolicy})
  */
 public record IceAgentConfig(IceRole role, String localUfrag, String localPassword, Duration ta,
                              RetransmissionPolicy checkRetransmission, int maxPairs, boolean renomination,
                              Duration keepaliveInterval, Duration consentInterval, Duration consentTimeout,
                              Duration disconnectedTimeout, List<InetSocketAddress> stunServers,
-                             RetransmissionPolicy stunServerRetransmission) {
+                             RetransmissionPolicy stunServerRetransmission, List<IceTurnServer> turnServers,
+                             IceTransportPolicy transportPolicy) {
 
     public IceAgentConfig {
         if (role == null) {
@@ -56,6 +63,21 @@ public record IceAgentConfig(IceRole role, String localUfrag, String localPasswo
             if (server.isUnresolved()) {
                 throw new IllegalArgumentException("STUN server " + server + " must be resolved to an IP address");
             }
+        }
+        turnServers = List.copyOf(turnServers);
+        for (IceTurnServer server : turnServers) {
+            if (server.transport() != StunTransport.UDP) {
+                throw new IllegalArgumentException("the TURN server " + SocketAddresses.format(server.address())
+                        + " is configured over " + server.transport() + ", but the ICE agent relays through TURN"
+                        + " over UDP only so far; use a turn: URL with transport=udp");
+            }
+        }
+        if (transportPolicy == null) {
+            throw new NullPointerException("the ICE transport policy is null");
+        }
+        if (transportPolicy == IceTransportPolicy.RELAY && turnServers.isEmpty()) {
+            throw new IllegalArgumentException("the ICE transport policy \"relay\" needs at least one TURN server,"
+                    + " or no candidate could ever be gathered");
         }
     }
 
@@ -87,6 +109,8 @@ public record IceAgentConfig(IceRole role, String localUfrag, String localPasswo
         private Duration disconnectedTimeout = Duration.ofSeconds(5);
         private final List<InetSocketAddress> stunServers = new ArrayList<>();
         private RetransmissionPolicy stunServerRetransmission = RetransmissionPolicy.DEFAULT;
+        private final List<IceTurnServer> turnServers = new ArrayList<>();
+        private IceTransportPolicy transportPolicy = IceTransportPolicy.ALL;
 
         private Builder(IceRole role) {
             this.role = role;
@@ -148,10 +172,21 @@ public record IceAgentConfig(IceRole role, String localUfrag, String localPasswo
             return this;
         }
 
+        public Builder turnServer(IceTurnServer server) {
+            this.turnServers.add(server);
+            return this;
+        }
+
+        /** W3C {@code iceTransportPolicy}: {@link IceTransportPolicy#ALL} unless set. */
+        public Builder transportPolicy(IceTransportPolicy value) {
+            this.transportPolicy = value;
+            return this;
+        }
+
         public IceAgentConfig build() {
             return new IceAgentConfig(role, localUfrag, localPassword, ta, checkRetransmission, maxPairs,
                     renomination, keepaliveInterval, consentInterval, consentTimeout, disconnectedTimeout,
-                    stunServers, stunServerRetransmission);
+                    stunServers, stunServerRetransmission, turnServers, transportPolicy);
         }
     }
 }

@@ -27,13 +27,16 @@ import java.util.function.Function;
  * input, timeout and API call). A simulated signaling channel carries credentials, trickled candidates and
  * end-of-candidates (RFC 8838 §4) between the two agents of a connection with a fixed delay, in order, as a
  * WebSocket to a signaling server would. A STUN server on the internet segment answers Binding requests with
- * {@link BindingResponder}, for server-reflexive candidates (RFC 8445 §5.1.1.2).
+ * {@link BindingResponder}, for server-reflexive candidates, and a TURN server on another internet host
+ * ({@link TurnServerOnNetwork}, the sans-IO {@code TurnServerCore} with relay sockets on its host) grants UDP
+ * allocations, for relayed candidates (RFC 8445 §5.1.1.2). {@link #configFor} names both, so every agent gathers
+ * host, server-reflexive and relayed candidates, as a browser given a STUN and a TURN URL does.
  *
  * <p>Everything random comes from the seed: the network's jitter, loss and port choices, and each agent's random
  * source (derived from the seed and the order peers were added). The same seed gives the same run.
  *
  * <p>Delays: a host behind a router sits on its LAN with the {@code lan} link; every interface on the internet
- * (routers' public sides, hosts without NAT, the STUN server) has the {@code internetLeg} link. A packet crossing a
+ * (routers' public sides, hosts without NAT, the STUN and TURN servers) has the {@code internetLeg} link. A packet crossing a
  * segment pays both ends' links, so crossing the internet costs two legs (see {@link #oneWayNanos}).
  */
 final class IceNetworkHarness {
@@ -219,6 +222,7 @@ final class IceNetworkHarness {
     private final VirtualSocket stunSocket;
     private final BindingResponder stunResponder;
     private final ByteBuffer stunOut = ByteBuffer.allocate(1500);
+    private final TurnServerOnNetwork turn;
     private final List<Peer> peers = new ArrayList<>();
 
     /**
@@ -236,6 +240,7 @@ final class IceNetworkHarness {
         this.stunSocket = stunHost.openUdpSocket(STUN_PORT);
         this.stunResponder = new BindingResponder(null, stunSocket.localAddress(), null);
         stunSocket.onReceive(this::answerStun);
+        this.turn = new TurnServerOnNetwork(network, network.internet().addHost("turn", internetLeg), seed);
     }
 
     VirtualNetwork network() {
@@ -250,13 +255,25 @@ final class IceNetworkHarness {
         return stunSocket.localAddress();
     }
 
+    /** How many datagrams reached the STUN server so far. */
+    long stunServerDatagrams() {
+        return stunSocket.receivedCount();
+    }
+
+    TurnServerOnNetwork turnServer() {
+        return turn;
+    }
+
     Duration signalingDelay() {
         return signalingDelay;
     }
 
-    /** A configuration with the harness's STUN server, for {@link #addPeer}; adjust it before {@code build()}. */
+    /**
+     * A configuration with the harness's STUN and TURN servers, for {@link #addPeer}; adjust it before
+     * {@code build()}.
+     */
     IceAgentConfig.Builder configFor(IceRole role) {
-        return IceAgentConfig.builder(role).stunServer(stunServer());
+        return IceAgentConfig.builder(role).stunServer(stunServer()).turnServer(turn.iceServer());
     }
 
     Peer addPeer(String name, Access access, IceRole role) {
@@ -384,5 +401,15 @@ final class IceNetworkHarness {
     /** Nominal round trip from a peer to the STUN server (which also sits on an internet leg). */
     long stunRoundTripNanos(Access access) {
         return 2 * (accessNanos(access) + internetLeg.delay().toNanos());
+    }
+
+    /** Nominal round trip from a peer to the TURN server, which sits on an internet leg like the STUN server. */
+    long turnRoundTripNanos(Access access) {
+        return stunRoundTripNanos(access);
+    }
+
+    /** Nominal one-way delay between two peers' hosts through the TURN server's relay: in, then out again. */
+    long relayedOneWayNanos(Access a, Access b) {
+        return accessNanos(a) + 2 * internetLeg.delay().toNanos() + accessNanos(b);
     }
 }

@@ -53,9 +53,10 @@ import org.slf4j.LoggerFactory;
  * the local addresses ({@link HostAddressGatherer}), binds one UDP socket per address ({@link PortPolicy}), makes
  * each a host candidate and ends host gathering; from then on one event loop drives the agent:
  * <ul>
- *   <li>each datagram a socket reads is demultiplexed by its first byte (RFC 7983 §7): STUN, DTLS and RTP/RTCP go to
- *       {@link IceAgent#handleInput}, which answers STUN and passes the rest up as {@link IceEvent.DataReceived};
- *       anything else is dropped (no TURN relay and no ZRTP here);</li>
+ *   <li>each datagram a socket reads is demultiplexed by its first byte (RFC 7983 §7): STUN, DTLS, RTP/RTCP and
+ *       TURN ChannelData go to {@link IceAgent#handleInput}, which answers STUN, hands what its TURN servers send to
+ *       its allocations (relayed candidates, RFC 8445 §5.1.1.2) and passes the rest up as
+ *       {@link IceEvent.DataReceived}; anything else is dropped (no ZRTP here);</li>
  *   <li>every {@link IceAgent#pollTransmit} goes out on the socket bound at the transmit's base;</li>
  *   <li>one timer stands at the earliest {@link IceAgent#nextTimeoutNanos} (and the mDNS resolver's), re-armed after
  *       every call into the agent;</li>
@@ -252,10 +253,12 @@ public final class IceSession implements AutoCloseable {
             if (!content.isReadable() || base == null) {
                 return;
             }
-            // RFC 7983 §7: STUN (0–3), DTLS (20–63) and RTP/RTCP (128–191) belong to this socket's users; the
-            // agent answers STUN and passes the rest up. No TURN relay or ZRTP here, and unknown kinds are dropped.
+            // RFC 7983 §7: STUN (0–3), DTLS (20–63), TURN ChannelData (64–79) and RTP/RTCP (128–191) belong to
+            // this socket's users; the agent answers STUN, routes its TURN servers' messages to its allocations and
+            // passes the rest up. No ZRTP here, and unknown kinds are dropped.
             PacketKind kind = PacketKind.classify(content.getByte(content.readerIndex()));
-            if (kind != PacketKind.STUN && kind != PacketKind.DTLS && kind != PacketKind.RTP_RTCP) {
+            if (kind != PacketKind.STUN && kind != PacketKind.DTLS && kind != PacketKind.RTP_RTCP
+                    && kind != PacketKind.TURN_CHANNEL_DATA) {
                 return;
             }
             agent.handleInput(base, packet.sender(), content.nioBuffer(), System.nanoTime());

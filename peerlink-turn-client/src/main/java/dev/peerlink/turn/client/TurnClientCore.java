@@ -282,6 +282,23 @@ public final class TurnClientCore {
         return permission != null && permission.installed;
     }
 
+    /** Whether a CreatePermission (or ChannelBind) for {@code peer} is under way and not yet confirmed. */
+    public boolean isPermissionPending(InetAddress peer) {
+        Permission permission = permissions.get(peer);
+        if (permission == null || permission.installed) {
+            return false;
+        }
+        if (permission.pending) {
+            return true;
+        }
+        for (Channel channel : channelsByPeer.values()) {
+            if (channel.permission == permission && channel.pending) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** The channel number bound (or being bound) to {@code peer}, or 0. */
     public int channelOf(InetSocketAddress peer) {
         Channel channel = channelsByPeer.get(peer);
