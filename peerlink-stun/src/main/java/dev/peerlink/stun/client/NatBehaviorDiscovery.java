@@ -67,21 +67,30 @@ public final class NatBehaviorDiscovery {
                 }
             }
 
-            // Filtering tests (§4.4): ask the server to answer from elsewhere and see what gets through.
-            progress.accept("filtering test II: asking for an answer from the other address and port");
-            Optional<StunTransactions.Answered> fromOther = client.requestAllowingSilence(
-                    List.of(new ChangeRequestAttribute(true, true)), server);
-            checkOrigin(fromOther, server, serverName, true);
+            // Filtering tests (§4.4) run from a fresh local port. The tests are sensitive to state the NAT already
+            // holds (§4.4), and mapping test II above sent to the server's other address: behind an
+            // address-restricted NAT that mapping now admits the other address, so an answer from it would get
+            // through and make the filtering look endpoint-independent. A new port is a new mapping that has talked
+            // to the primary address only (measured in the peerlink lab against a real address-restricted NAT).
             NatBehavior.Behavior filtering;
-            if (fromOther.isPresent()) {
-                filtering = NatBehavior.Behavior.ENDPOINT_INDEPENDENT;
-            } else {
-                progress.accept("filtering test III: asking for an answer from the other port");
-                Optional<StunTransactions.Answered> fromOtherPort = client.requestAllowingSilence(
-                        List.of(new ChangeRequestAttribute(false, true)), server);
-                checkOrigin(fromOtherPort, server, serverName, false);
-                filtering = fromOtherPort.isPresent() ? NatBehavior.Behavior.ADDRESS_DEPENDENT
-                        : NatBehavior.Behavior.ADDRESS_AND_PORT_DEPENDENT;
+            try (StunClient filteringClient = StunClient.open(StunTransport.UDP, server, serverName, null,
+                    StunClient.Options.DEFAULT.withPolicy(policy))) {
+                progress.accept("filtering test I: Binding to " + serverName + " from a new local port");
+                filteringClient.request(List.of(), server);
+                progress.accept("filtering test II: asking for an answer from the other address and port");
+                Optional<StunTransactions.Answered> fromOther = filteringClient.requestAllowingSilence(
+                        List.of(new ChangeRequestAttribute(true, true)), server);
+                checkOrigin(fromOther, server, serverName, true);
+                if (fromOther.isPresent()) {
+                    filtering = NatBehavior.Behavior.ENDPOINT_INDEPENDENT;
+                } else {
+                    progress.accept("filtering test III: asking for an answer from the other port");
+                    Optional<StunTransactions.Answered> fromOtherPort = filteringClient.requestAllowingSilence(
+                            List.of(new ChangeRequestAttribute(false, true)), server);
+                    checkOrigin(fromOtherPort, server, serverName, false);
+                    filtering = fromOtherPort.isPresent() ? NatBehavior.Behavior.ADDRESS_DEPENDENT
+                            : NatBehavior.Behavior.ADDRESS_AND_PORT_DEPENDENT;
+                }
             }
             return new NatBehavior(localAddress, mapped1, mapping, filtering);
         }

@@ -113,8 +113,9 @@ class NatBehaviorDiscoveryTest {
     /**
      * Four UDP sockets, 127.0.0.1/127.0.0.2 × two ports, answering as if the client sat behind a NAT with the given
      * behaviours. Mapping: the reported port is the client's port plus an offset per server IP (address-dependent)
-     * or per server IP and port (address-and-port-dependent). Filtering: answers from another IP (and, for
-     * address-and-port-dependent, another port) are not sent, as the NAT would drop them.
+     * or per server IP and port (address-and-port-dependent). Filtering keeps state per client port, as a NAT does
+     * per mapping: an answer from an IP (and, for address-and-port-dependent, a port) that client port has not sent
+     * to is not sent, as the NAT would drop it.
      */
     private static final class PretendNatServer implements AutoCloseable {
         private final NatBehavior.Behavior mapping;
@@ -122,6 +123,8 @@ class NatBehaviorDiscoveryTest {
         private final boolean rfc5780;
         private final Selector selector;
         private final List<DatagramChannel> sockets = new ArrayList<>();
+        /** Client port → indexes of the server sockets it has sent to (the pretend NAT's filtering state). */
+        private final java.util.Map<Integer, java.util.Set<Integer>> contacted = new java.util.HashMap<>();
         private final Thread thread;
 
         PretendNatServer(NatBehavior.Behavior mapping, NatBehavior.Behavior filtering, boolean rfc5780)
@@ -200,16 +203,21 @@ class NatBehaviorDiscoveryTest {
             } catch (StunDecodeException e) {
                 return;
             }
+            contacted.computeIfAbsent(client.getPort(), port -> new java.util.HashSet<>()).add(arrivedOn);
             int sendFrom = arrivedOn;
             var change = request.attribute(StunAttributeType.CHANGE_REQUEST, ChangeRequestAttribute.class);
             if (change.isPresent()) {
                 boolean otherIp = change.get().changeIp();
                 boolean otherPort = change.get().changePort();
                 sendFrom = arrivedOn ^ ((otherIp ? 2 : 0) | (otherPort ? 1 : 0));
+                // Like a real NAT, filtering remembers where this mapping (the client's port) has sent before:
+                // an answer passes if it comes from an address (and port) the client already talked to.
+                java.util.Set<Integer> talkedTo = contacted.getOrDefault(client.getPort(), java.util.Set.of());
+                int from = sendFrom;
                 boolean passes = switch (filtering) {
                     case ENDPOINT_INDEPENDENT -> true;
-                    case ADDRESS_DEPENDENT -> !otherIp;
-                    case ADDRESS_AND_PORT_DEPENDENT -> !otherIp && !otherPort;
+                    case ADDRESS_DEPENDENT -> talkedTo.stream().anyMatch(index -> (index >> 1) == (from >> 1));
+                    case ADDRESS_AND_PORT_DEPENDENT -> talkedTo.contains(from);
                 };
                 if (!passes) {
                     return; // the pretend NAT drops it
