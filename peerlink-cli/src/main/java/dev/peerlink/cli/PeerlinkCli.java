@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = PeerlinkCli.Version.class,
         description = "A pure-Java WebRTC connectivity stack: STUN, TURN, ICE and data channels.",
-        subcommands = {ServerCommand.class, StunCommand.class, NatTypeCommand.class, BenchCommand.class,
+        subcommands = {ServerCommand.class, StunCommand.class, NatTypeCommand.class, BenchCommand.class, LabCommand.class,
                 CommandLine.HelpCommand.class})
 public final class PeerlinkCli {
     public static void main(String[] args) {
@@ -48,6 +48,7 @@ public final class PeerlinkCli {
     private static boolean isKnown(Exception e) {
         return e instanceof dev.peerlink.stun.client.StunClientException
                 || e instanceof dev.peerlink.server.ConfigException
+                || e instanceof dev.peerlink.lab.LabException
                 || e instanceof IllegalArgumentException;
     }
 
