@@ -3,6 +3,7 @@ package dev.peerlink.cli;
 import dev.peerlink.server.ConfigException;
 import dev.peerlink.server.PeerlinkServer;
 import dev.peerlink.server.ServerConfig;
+import dev.peerlink.server.TurnSettings;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
@@ -14,14 +15,15 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "server", mixinStandardHelpOptions = true,
-        description = {"Run the all-in-one peerlink server. Today it serves STUN over UDP, TCP and TLS "
-            + "(RFC 8489), RFC 5780 NAT behaviour discovery when asked, and WebSocket signaling over HTTP; TURN and "
-            + "the web app come later.",
+        description = {"Run the all-in-one peerlink server: STUN over UDP, TCP and TLS (RFC 8489), TURN (RFC 8656) "
+            + "on the same ports once --user or --static-auth-secret is given, RFC 5780 NAT behaviour discovery when "
+            + "asked, and over HTTP WebSocket signaling, /api/ice-servers (REST credentials) and /metrics.",
             "With no options it listens on every address: 3478 (UDP, TCP), 5349 (TLS, with a self-signed "
             + "certificate made at start) and 8080 (HTTP). Flags use coturn's names; they override the YAML file "
             + "given with --config."},
         footer = {"", "Examples:", "  peerlink server",
             "  peerlink server --listening-ip 127.0.0.1 --listening-ip 127.0.0.2 --rfc5780",
+            "  peerlink server --static-auth-secret S3CRET --realm example.com --external-ip 203.0.113.7/10.0.0.7",
             "  peerlink server --config /etc/peerlink.yaml --cert fullchain.pem --pkey privkey.pem"})
 final class ServerCommand implements Callable<Integer> {
     @Spec
@@ -84,9 +86,90 @@ final class ServerCommand implements Callable<Integer> {
             + "to other users.")
     List<String> roomTokenSecrets;
 
+    @Option(names = "--user", paramLabel = "NAME:PASSWORD", description = "A TURN user (long-term credentials, "
+            + "RFC 8489 §9.2); NAME:0x<hex MD5 key> also works. Repeat for several. Turns TURN on.")
+    List<String> users;
+
+    @Option(names = "--static-auth-secret", paramLabel = "SECRET", description = "TURN REST API secret: time-limited "
+            + "credentials expiry:user / base64(HMAC-SHA1(secret, username)), as coturn. Repeat to rotate (the first "
+            + "signs /api/ice-servers). Turns TURN on.")
+    List<String> staticAuthSecrets;
+
+    @Option(names = "--realm", paramLabel = "REALM", description = "TURN realm (default peerlink).")
+    String realm;
+
+    @Option(names = "--allowed-peer-ip", paramLabel = "RANGE", description = "Relay to this IP, IP1-IP2 or CIDR even "
+            + "if denied otherwise. Repeatable.")
+    List<String> allowedPeerIps;
+
+    @Option(names = "--denied-peer-ip", paramLabel = "RANGE", description = "Never relay to this IP, IP1-IP2 or "
+            + "CIDR (non-public ranges are denied already). Repeatable.")
+    List<String> deniedPeerIps;
+
+    @Option(names = "--allow-loopback-peers", description = "Relay to 127.0.0.0/8 and ::1. For tests only.")
+    Boolean allowLoopbackPeers;
+
+    @Option(names = "--min-port", paramLabel = "PORT", description = "Lowest relay port (default 49152).")
+    Integer minPort;
+
+    @Option(names = "--max-port", paramLabel = "PORT", description = "Highest relay port (default 65535).")
+    Integer maxPort;
+
+    @Option(names = "--relay-ip", paramLabel = "IP", description = "Address relay sockets bind (default: the first "
+            + "--listening-ip, else the first non-loopback IPv4 address).")
+    String relayIp;
+
+    @Option(names = {"-X", "--external-ip"}, paramLabel = "PUBLIC[/PRIVATE]", description = "Behind 1:1 NAT: "
+            + "advertise PUBLIC as the relayed address; PRIVATE is the local address to bind (unless --relay-ip).")
+    String externalIp;
+
+    @Option(names = "--user-quota", paramLabel = "N", description = "Allocations per user, 0 for no limit.")
+    Integer userQuota;
+
+    @Option(names = "--total-quota", paramLabel = "N", description = "Allocations in all, 0 for no limit.")
+    Integer totalQuota;
+
+    @Option(names = "--max-bps", paramLabel = "BYTES", description = "Bytes a second one allocation may relay each "
+            + "way, 0 for no cap.")
+    Long maxBps;
+
+    @Option(names = "--server-name", paramLabel = "HOST", description = "Host name /api/ice-servers puts in its "
+            + "URLs (default: the request's Host header).")
+    String serverName;
+
+    @Option(names = {"-a", "--lt-cred-mech"}, description = "Accepted for coturn compatibility: long-term "
+            + "credentials are always used; needs --user or --static-auth-secret.")
+    Boolean ltCredMech;
+
+    @Option(names = "--use-auth-secret", description = "Accepted for coturn compatibility: --static-auth-secret "
+            + "implies it; needs --static-auth-secret.")
+    Boolean useAuthSecret;
+
     @Override
     public Integer call() throws ConfigException {
         ServerConfig base = config == null ? ServerConfig.defaults() : ServerConfig.load(config);
+        TurnSettings baseTurn = base.turn();
+        TurnSettings turn = new TurnSettings(
+                users != null ? users : baseTurn.users(),
+                staticAuthSecrets != null ? staticAuthSecrets : baseTurn.staticAuthSecrets(),
+                realm != null ? realm : baseTurn.realm(),
+                allowedPeerIps != null ? allowedPeerIps : baseTurn.allowedPeerIps(),
+                deniedPeerIps != null ? deniedPeerIps : baseTurn.deniedPeerIps(),
+                allowLoopbackPeers != null ? allowLoopbackPeers : baseTurn.allowLoopbackPeers(),
+                minPort != null ? minPort : baseTurn.minPort(),
+                maxPort != null ? maxPort : baseTurn.maxPort(),
+                relayIp != null ? relayIp : baseTurn.relayIp(),
+                externalIp != null ? externalIp : baseTurn.externalIp(),
+                userQuota != null ? userQuota : baseTurn.userQuota(),
+                totalQuota != null ? totalQuota : baseTurn.totalQuota(),
+                maxBps != null ? maxBps : baseTurn.maxBps(),
+                serverName != null ? serverName : baseTurn.serverName());
+        if (Boolean.TRUE.equals(useAuthSecret) && turn.staticAuthSecrets().isEmpty()) {
+            throw new ConfigException("--use-auth-secret needs at least one --static-auth-secret");
+        }
+        if (Boolean.TRUE.equals(ltCredMech) && !turn.enabled()) {
+            throw new ConfigException("--lt-cred-mech needs at least one --user or --static-auth-secret");
+        }
         ServerConfig effective = new ServerConfig(
                 listeningIps != null ? listeningIps : base.listeningIps(),
                 listeningPort != null ? listeningPort : base.listeningPort(),
@@ -102,7 +185,8 @@ final class ServerCommand implements Callable<Integer> {
                 httpPort != null ? httpPort : base.httpPort(),
                 noHttp != null ? noHttp : base.noHttp(),
                 allowedOrigins != null ? allowedOrigins : base.allowedOrigins(),
-                roomTokenSecrets != null ? roomTokenSecrets : base.roomTokenSecrets());
+                roomTokenSecrets != null ? roomTokenSecrets : base.roomTokenSecrets(),
+                turn);
         PeerlinkServer server = PeerlinkServer.start(effective);
         CountDownLatch stopRequested = new CountDownLatch(1);
         CountDownLatch closed = new CountDownLatch(1);
@@ -117,10 +201,20 @@ final class ServerCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(hook);
         PrintWriter out = spec.commandLine().getOut();
         out.println("peerlink server is running (Ctrl-C stops it).");
-        server.listeners().forEach(listener -> out.println("  STUN  " + listener));
+        String kind = server.turn().isPresent() ? "STUN+TURN  " : "STUN  ";
+        server.listeners().forEach(listener -> out.println("  " + kind + listener));
+        server.turn().ifPresent(service -> out.println("  TURN relays on " + service.relayBindIp().getHostAddress()
+                + " ports " + effective.turn().minPort() + "-" + effective.turn().maxPort()
+                + (service.advertisedRelayIp().equals(service.relayBindIp()) ? ""
+                : ", advertised as " + service.advertisedRelayIp().getHostAddress())
+                + ", realm " + effective.turn().realm()));
         server.signalingUri().ifPresent(uri -> {
             out.println("  Signaling  " + uri);
             out.println("  Health  http://" + uri.getRawAuthority() + "/health");
+            out.println("  Metrics  http://" + uri.getRawAuthority() + "/metrics");
+            if (!effective.turn().staticAuthSecrets().isEmpty()) {
+                out.println("  ICE servers  http://" + uri.getRawAuthority() + "/api/ice-servers?user=NAME");
+            }
         });
         if (server.tls() != null && server.tls().selfSigned()) {
             out.println("  TLS uses a self-signed development certificate, SHA-256 "

@@ -133,6 +133,15 @@ class CliTest {
         assertOneLineError(CliRunner.run("server", "--cert", "a.pem"), "peerlink server: --cert and --pkey go together");
         assertOneLineError(CliRunner.run("server", "--config", temp.resolve("missing.yaml").toString()),
                 "peerlink server: the configuration file");
+        assertOneLineError(CliRunner.run("server", "--use-auth-secret"),
+                "peerlink server: --use-auth-secret needs at least one --static-auth-secret");
+        assertOneLineError(CliRunner.run("server", "--user", "alice:x", "--min-port", "60000", "--max-port", "50000"),
+                "peerlink server: --min-port 60000 is above --max-port 50000");
+        assertOneLineError(CliRunner.run("server", "--user", "alice"), "peerlink server: ");
+        assertOneLineError(CliRunner.run("server", "--user", "a:x", "--external-ip", "my-host"),
+                "peerlink server: --external-ip takes an IP address, not \"my-host\"");
+        assertOneLineError(CliRunner.run("server", "--user", "a:x", "--denied-peer-ip", "10.0.0.0/33"),
+                "peerlink server: --denied-peer-ip: ");
         Path bad = temp.resolve("bad.yaml");
         Files.writeString(bad, "listening-port: 3478\nlisten-port: 1\n");
         assertOneLineError(CliRunner.run("server", "--config", bad.toString()),

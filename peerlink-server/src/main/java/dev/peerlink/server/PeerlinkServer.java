@@ -2,15 +2,17 @@ package dev.peerlink.server;
 
 import dev.peerlink.server.http.ServerHttpHandler;
 import dev.peerlink.server.stun.StunServer;
+import dev.peerlink.server.turn.TurnHttpRoutes;
+import dev.peerlink.server.turn.TurnService;
 import dev.peerlink.signaling.SignalingConfig;
 import dev.peerlink.signaling.server.SignalingServer;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.time.Clock;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.Supplier;
 import java.util.stream.Collectors;
 import dev.peerlink.stun.transport.NettyTransport;
 import io.netty.channel.EventLoopGroup;
@@ -22,22 +24,25 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The all-in-one server: STUN (UDP, TCP, TLS, and RFC 5780 when asked) and, over HTTP, WebSocket signaling and a
- * health endpoint; TURN and the web app join it as they land. Start it, read {@link #listeners()}, close it.
+ * The all-in-one server: STUN (UDP, TCP, TLS, and RFC 5780 when asked), TURN on the same listeners when users or
+ * REST secrets are configured, and over HTTP WebSocket signaling, {@code /health}, {@code /api/ice-servers} and
+ * {@code /metrics}; the web app joins it later. Start it, read {@link #listeners()}, close it.
  */
 public final class PeerlinkServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PeerlinkServer.class);
 
     private final EventLoopGroup group;
     private final StunServer stun;
+    private final TurnService turn;
     private final SignalingServer signaling;
     private final TlsCertificates tls;
     private final NettyTransport transport;
 
-    private PeerlinkServer(EventLoopGroup group, StunServer stun, SignalingServer signaling, TlsCertificates tls,
-                           NettyTransport transport) {
+    private PeerlinkServer(EventLoopGroup group, StunServer stun, TurnService turn, SignalingServer signaling,
+                           TlsCertificates tls, NettyTransport transport) {
         this.group = group;
         this.stun = stun;
+        this.turn = turn;
         this.signaling = signaling;
         this.tls = tls;
         this.transport = transport;
@@ -54,15 +59,28 @@ public final class PeerlinkServer implements AutoCloseable {
         NettyTransport transport = NettyTransport.best();
         EventLoopGroup group = transport.newEventLoopGroup(0, new DefaultThreadFactory("peerlink-io", true));
         StunServer stun = null;
+        TurnService turn = null;
         try {
-            stun = StunServer.start(config, tls, transport, group);
-            SignalingServer signaling = config.noHttp() ? null : startHttp(config, group, transport, stun);
-            PeerlinkServer server = new PeerlinkServer(group, stun, signaling, tls, transport);
-            LOG.info("STUN listening ({} transport): {}", transport.name().toLowerCase(), stun.listeners());
+            if (config.turn().enabled()) {
+                // One core on one loop: see TurnService for why, and what it costs.
+                turn = TurnService.create(config.turn(), config.listeningAddresses(),
+                        config.software().isEmpty() ? null : config.software(), transport, group.next());
+            }
+            stun = StunServer.start(config, tls, transport, group, turn);
+            if (turn != null) {
+                turn.start(stun.listeners().stream().map(StunServer.Listener::address).toList());
+            }
+            SignalingServer signaling = config.noHttp() ? null : startHttp(config, group, transport, stun, turn);
+            PeerlinkServer server = new PeerlinkServer(group, stun, turn, signaling, tls, transport);
+            LOG.info("{} listening ({} transport): {}", turn != null ? "STUN+TURN" : "STUN",
+                    transport.name().toLowerCase(), stun.listeners());
             return server;
         } catch (ConfigException | RuntimeException e) {
             if (stun != null) {
                 stun.close();
+            }
+            if (turn != null) {
+                turn.close();
             }
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             throw e;
@@ -74,7 +92,7 @@ public final class PeerlinkServer implements AutoCloseable {
      * plain routes of {@link ServerHttpHandler} on the same port.
      */
     private static SignalingServer startHttp(ServerConfig config, EventLoopGroup group, NettyTransport transport,
-                                             StunServer stun) throws ConfigException {
+                                             StunServer stun, TurnService turn) throws ConfigException {
         List<InetAddress> ips = config.listeningAddresses();
         InetSocketAddress address = ips.isEmpty() ? new InetSocketAddress(config.httpPort())
                 : new InetSocketAddress(ips.get(0), config.httpPort());
@@ -82,8 +100,12 @@ public final class PeerlinkServer implements AutoCloseable {
                 .withAllowedOrigins(config.allowedOrigins()).withTokenSecrets(config.roomTokenSecrets());
         String health = "{\"status\":\"ok\",\"stun\":" + stun.listeners().stream()
                 .map(listener -> "\"" + listener + "\"").collect(Collectors.joining(",", "[", "]")) + "}\n";
-        Map<String, Supplier<ServerHttpHandler.Body>> routes = Map.of(
-                "/health", () -> new ServerHttpHandler.Body("application/json", health));
+        TurnHttpRoutes turnRoutes = new TurnHttpRoutes(stun.listeners(), turn, config.allowedOrigins(),
+                Clock.systemUTC(), stun::bindingResponses);
+        Map<String, ServerHttpHandler.Route> routes = Map.of(
+                "/health", ServerHttpHandler.Route.of(() -> ServerHttpHandler.Response.ok("application/json", health)),
+                "/api/ice-servers", turnRoutes.iceServers(),
+                "/metrics", turnRoutes.metrics());
         try {
             return SignalingServer.start(signalingConfig, group, transport, () -> new ServerHttpHandler(routes));
         } catch (IOException e) {
@@ -93,6 +115,11 @@ public final class PeerlinkServer implements AutoCloseable {
 
     public List<StunServer.Listener> listeners() {
         return stun.listeners();
+    }
+
+    /** The TURN service, or empty when TURN is not configured. */
+    public Optional<TurnService> turn() {
+        return Optional.ofNullable(turn);
     }
 
     /** The signaling WebSocket's URI, or empty when HTTP is off. */
@@ -120,6 +147,9 @@ public final class PeerlinkServer implements AutoCloseable {
             signaling.close(); // first, so connected peers hear that the server is going away
         }
         stun.close();
+        if (turn != null) {
+            turn.close();
+        }
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly();
     }
 }

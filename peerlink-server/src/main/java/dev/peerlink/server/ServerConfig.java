@@ -38,6 +38,7 @@ import java.util.List;
  * @param noHttp            do not listen on HTTP
  * @param allowedOrigins    browser origins allowed to open signaling WebSockets; empty allows all
  * @param roomTokenSecrets  secrets for signed room tokens; when given, joining a room needs a valid token
+ * @param turn              TURN on the same listeners ({@link TurnSettings}); off without users or secrets
  */
 public record ServerConfig(
         List<String> listeningIps,
@@ -54,7 +55,8 @@ public record ServerConfig(
         int httpPort,
         boolean noHttp,
         List<String> allowedOrigins,
-        List<String> roomTokenSecrets) {
+        List<String> roomTokenSecrets,
+        TurnSettings turn) {
 
     public static final String DEFAULT_SOFTWARE = "peerlink";
     public static final int DEFAULT_HTTP_PORT = 8080;
@@ -64,6 +66,16 @@ public record ServerConfig(
         software = software == null ? DEFAULT_SOFTWARE : software;
         allowedOrigins = allowedOrigins == null ? List.of() : List.copyOf(allowedOrigins);
         roomTokenSecrets = roomTokenSecrets == null ? List.of() : List.copyOf(roomTokenSecrets);
+        turn = turn == null ? TurnSettings.off() : turn;
+    }
+
+    /** Without TURN: STUN, and signaling over HTTP unless {@code noHttp}. */
+    public ServerConfig(List<String> listeningIps, int listeningPort, int altListeningPort, int tlsListeningPort,
+                        String cert, String pkey, boolean rfc5780, boolean noUdp, boolean noTcp, boolean noTls,
+                        String software, int httpPort, boolean noHttp, List<String> allowedOrigins,
+                        List<String> roomTokenSecrets) {
+        this(listeningIps, listeningPort, altListeningPort, tlsListeningPort, cert, pkey, rfc5780, noUdp, noTcp,
+                noTls, software, httpPort, noHttp, allowedOrigins, roomTokenSecrets, TurnSettings.off());
     }
 
     /** STUN-only settings: no HTTP listener (no signaling), as the STUN tests use. */
@@ -71,20 +83,32 @@ public record ServerConfig(
                         String cert, String pkey, boolean rfc5780, boolean noUdp, boolean noTcp, boolean noTls,
                         String software) {
         this(listeningIps, listeningPort, altListeningPort, tlsListeningPort, cert, pkey, rfc5780, noUdp, noTcp,
-                noTls, software, DEFAULT_HTTP_PORT, true, List.of(), List.of());
+                noTls, software, DEFAULT_HTTP_PORT, true, List.of(), List.of(), TurnSettings.off());
+    }
+
+    /** This configuration with other TURN settings. */
+    public ServerConfig withTurn(TurnSettings value) {
+        return new ServerConfig(listeningIps, listeningPort, altListeningPort, tlsListeningPort, cert, pkey, rfc5780,
+                noUdp, noTcp, noTls, software, httpPort, noHttp, allowedOrigins, roomTokenSecrets, value);
+    }
+
+    /** This configuration with HTTP on {@code port} (0 for any free one), or off. */
+    public ServerConfig withHttp(int port, boolean off) {
+        return new ServerConfig(listeningIps, listeningPort, altListeningPort, tlsListeningPort, cert, pkey, rfc5780,
+                noUdp, noTcp, noTls, software, port, off, allowedOrigins, roomTokenSecrets, turn);
     }
 
     @Override
-    public String toString() { // never the room token secrets
+    public String toString() { // never the room token secrets, TURN passwords or REST secrets
         return "ServerConfig[listening-ip=" + listeningIps + ", listening-port=" + listeningPort
                 + ", tls-listening-port=" + tlsListeningPort + ", rfc5780=" + rfc5780 + ", http-port=" + httpPort
-                + ", no-http=" + noHttp + ", room-token-secrets=" + roomTokenSecrets.size() + "]";
+                + ", no-http=" + noHttp + ", room-token-secrets=" + roomTokenSecrets.size() + ", turn=" + turn + "]";
     }
 
     /** The embedded defaults: STUN on every address, 3478 UDP/TCP and 5349 TLS. */
     public static ServerConfig defaults() {
         return new ServerConfig(List.of(), 3478, 0, 5349, null, null, false, false, false, false, DEFAULT_SOFTWARE,
-                DEFAULT_HTTP_PORT, false, List.of(), List.of());
+                DEFAULT_HTTP_PORT, false, List.of(), List.of(), TurnSettings.off());
     }
 
     /** Reads a YAML file; keys left out keep their defaults. Unknown keys are an error naming them. */
@@ -146,6 +170,15 @@ public record ServerConfig(
                 throw new ConfigException("--rfc5780 needs --listening-port and --alt-listening-port to be two "
                         + "different fixed ports");
             }
+            if (turn.enabled()) {
+                throw new ConfigException("--rfc5780 cannot be combined with TURN (--user or --static-auth-secret) "
+                        + "yet: run NAT behaviour discovery on a separate peerlink server");
+            }
+        }
+        turn.validate();
+        if (turn.enabled() && noUdp && noTcp && noTls) {
+            throw new ConfigException("TURN (--user or --static-auth-secret) needs a listener, but --no-udp, --no-tcp "
+                    + "and --no-tls turn them all off");
         }
     }
 
@@ -163,12 +196,12 @@ public record ServerConfig(
     public List<InetAddress> listeningAddresses() throws ConfigException {
         List<InetAddress> addresses = new ArrayList<>();
         for (String ip : listeningIps) {
-            addresses.add(parseIp(ip));
+            addresses.add(parseIp("--listening-ip", ip));
         }
         return addresses;
     }
 
-    static InetAddress parseIp(String text) throws ConfigException {
+    static InetAddress parseIp(String flag, String text) throws ConfigException {
         String literal = text.strip();
         if (literal.startsWith("[") && literal.endsWith("]")) {
             literal = literal.substring(1, literal.length() - 1);
@@ -176,12 +209,12 @@ public record ServerConfig(
         boolean looksLiteral = !literal.isEmpty() && (literal.indexOf(':') >= 0 || literal.chars()
                 .allMatch(c -> Character.isDigit(c) || c == '.'));
         if (!looksLiteral) {
-            throw new ConfigException("--listening-ip takes an IP address, not \"" + text + "\"");
+            throw new ConfigException(flag + " takes an IP address, not \"" + text + "\"");
         }
         try {
             return InetAddress.getByName(literal); // a literal: parsed, never looked up
         } catch (UnknownHostException e) {
-            throw new ConfigException("--listening-ip takes an IP address, and \"" + text + "\" is not one");
+            throw new ConfigException(flag + " takes an IP address, and \"" + text + "\" is not one");
         }
     }
 
@@ -189,7 +222,10 @@ public record ServerConfig(
     private static final class MutableConfig {
         static final List<String> KEYS = List.of("listening-ip", "listening-port", "alt-listening-port",
                 "tls-listening-port", "cert", "pkey", "rfc5780", "no-udp", "no-tcp", "no-tls", "software", "http-port",
-                "no-http", "allowed-origin", "room-token-secret");
+                "no-http", "allowed-origin", "room-token-secret", "user", "static-auth-secret", "realm",
+                "allowed-peer-ip", "denied-peer-ip", "allow-loopback-peers", "min-port", "max-port", "relay-ip",
+                "external-ip", "user-quota", "total-quota", "max-bps", "server-name", "lt-cred-mech",
+                "use-auth-secret");
 
         @JsonProperty("listening-ip") List<String> listeningIps;
         @JsonProperty("listening-port") int listeningPort;
@@ -206,6 +242,23 @@ public record ServerConfig(
         @JsonProperty("no-http") boolean noHttp;
         @JsonProperty("allowed-origin") List<String> allowedOrigins;
         @JsonProperty("room-token-secret") List<String> roomTokenSecrets;
+        @JsonProperty("user") List<String> users;
+        @JsonProperty("static-auth-secret") List<String> staticAuthSecrets;
+        @JsonProperty("realm") String realm;
+        @JsonProperty("allowed-peer-ip") List<String> allowedPeerIps;
+        @JsonProperty("denied-peer-ip") List<String> deniedPeerIps;
+        @JsonProperty("allow-loopback-peers") boolean allowLoopbackPeers;
+        @JsonProperty("min-port") int minPort;
+        @JsonProperty("max-port") int maxPort;
+        @JsonProperty("relay-ip") String relayIp;
+        @JsonProperty("external-ip") String externalIp;
+        @JsonProperty("user-quota") int userQuota;
+        @JsonProperty("total-quota") int totalQuota;
+        @JsonProperty("max-bps") long maxBps;
+        @JsonProperty("server-name") String serverName;
+        /** coturn's switches for what users and secrets already imply; accepted so a config carries over. */
+        @JsonProperty("lt-cred-mech") boolean ltCredMech;
+        @JsonProperty("use-auth-secret") boolean useAuthSecret;
 
         MutableConfig(ServerConfig from) {
             listeningIps = from.listeningIps();
@@ -223,11 +276,29 @@ public record ServerConfig(
             noHttp = from.noHttp();
             allowedOrigins = from.allowedOrigins();
             roomTokenSecrets = from.roomTokenSecrets();
+            TurnSettings turn = from.turn();
+            users = turn.users();
+            staticAuthSecrets = turn.staticAuthSecrets();
+            realm = turn.realm();
+            allowedPeerIps = turn.allowedPeerIps();
+            deniedPeerIps = turn.deniedPeerIps();
+            allowLoopbackPeers = turn.allowLoopbackPeers();
+            minPort = turn.minPort();
+            maxPort = turn.maxPort();
+            relayIp = turn.relayIp();
+            externalIp = turn.externalIp();
+            userQuota = turn.userQuota();
+            totalQuota = turn.totalQuota();
+            maxBps = turn.maxBps();
+            serverName = turn.serverName();
         }
 
         ServerConfig toConfig() {
             return new ServerConfig(listeningIps, listeningPort, altListeningPort, tlsListeningPort, cert, pkey,
-                    rfc5780, noUdp, noTcp, noTls, software, httpPort, noHttp, allowedOrigins, roomTokenSecrets);
+                    rfc5780, noUdp, noTcp, noTls, software, httpPort, noHttp, allowedOrigins, roomTokenSecrets,
+                    new TurnSettings(users, staticAuthSecrets, realm, allowedPeerIps, deniedPeerIps,
+                            allowLoopbackPeers, minPort, maxPort, relayIp, externalIp, userQuota, totalQuota, maxBps,
+                            serverName));
         }
     }
 }

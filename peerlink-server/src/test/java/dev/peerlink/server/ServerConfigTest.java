@@ -33,6 +33,63 @@ class ServerConfigTest {
         return new ServerConfig(List.of(ips), 3478, 0, 5349, null, null, false, false, false, false, "peerlink");
     }
 
+    // --- TURN ---
+
+    @Test
+    void turnKeysLoadFromYamlWithCoturnNamesAndNeverShowSecrets() throws Exception {
+        ServerConfig config = ServerConfig.load(yaml("""
+                user: [alice:wonderland, bob:builder]
+                static-auth-secret: rest-secret
+                realm: example.org
+                allowed-peer-ip: 10.1.0.0/16
+                denied-peer-ip: [203.0.113.0/24]
+                allow-loopback-peers: true
+                min-port: 50000
+                max-port: 50100
+                relay-ip: 192.0.2.10
+                external-ip: 198.51.100.7/192.0.2.10
+                user-quota: 5
+                total-quota: 100
+                max-bps: 125000
+                server-name: turn.example.org
+                lt-cred-mech: true
+                use-auth-secret: true
+                """));
+        TurnSettings turn = config.turn();
+        assertThat(turn.enabled()).isTrue();
+        assertThat(turn.users()).containsExactly("alice:wonderland", "bob:builder");
+        assertThat(turn.staticAuthSecrets()).containsExactly("rest-secret");
+        assertThat(turn.realm()).isEqualTo("example.org");
+        assertThat(turn.minPort()).isEqualTo(50000);
+        assertThat(turn.maxPort()).isEqualTo(50100);
+        assertThat(turn.externalAddress().getHostAddress()).isEqualTo("198.51.100.7");
+        assertThat(turn.privateAddress().getHostAddress()).isEqualTo("192.0.2.10");
+        assertThat(turn.maxBps()).isEqualTo(125000);
+        assertThatCode(config::validate).doesNotThrowAnyException();
+        assertThat(config.toString()).contains("alice").contains("bob").contains("static-auth-secrets=1 configured")
+                .doesNotContain("wonderland").doesNotContain("builder").doesNotContain("rest-secret");
+    }
+
+    @Test
+    void turnIsOffWithoutUsersOrSecretsAndMistakesNameTheFlag() {
+        assertThat(ServerConfig.defaults().turn().enabled()).isFalse();
+        ServerConfig base = ServerConfig.defaults();
+        TurnSettings alice = TurnSettings.off().withUsers(List.of("alice:x"));
+        assertThatThrownBy(() -> base.withTurn(alice.withRelayPorts(0, 10)).validate())
+                .isInstanceOf(ConfigException.class).hasMessage("--min-port must be a port from 1 to 65535, not 0");
+        assertThatThrownBy(() -> base.withTurn(alice.withRelayIp("relay.example")).validate())
+                .isInstanceOf(ConfigException.class).hasMessageStartingWith("--relay-ip takes an IP address");
+        assertThatThrownBy(() -> base.withTurn(alice.withExternalIp("198.51.100.7/::1")).validate())
+                .isInstanceOf(ConfigException.class).hasMessageContaining("mixes IPv4 and IPv6");
+        assertThatThrownBy(() -> base.withTurn(alice.withRealm(" ")).validate())
+                .isInstanceOf(ConfigException.class).hasMessage("--realm must not be empty");
+        assertThatThrownBy(() -> base.withTurn(alice.withQuotas(-1, 0)).validate())
+                .isInstanceOf(ConfigException.class).hasMessageStartingWith("--user-quota");
+        assertThatThrownBy(() -> new ServerConfig(List.of("127.0.0.1", "127.0.0.2"), 3478, 0, 5349, null, null, true,
+                false, false, false, "peerlink").withTurn(alice).validate())
+                .isInstanceOf(ConfigException.class).hasMessageStartingWith("--rfc5780 cannot be combined with TURN");
+    }
+
     // --- defaults ---
 
     @Test

@@ -11,6 +11,7 @@ import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,10 +28,12 @@ final class StunDatagramHandler extends ChannelInboundHandlerAdapter {
     private final ByteBuffer response = ByteBuffer.allocate(StunMessageReader.MAX_MESSAGE_LENGTH);
     /** RFC 5780: the sibling sockets a CHANGE-REQUEST may ask the answer to come from; filled after binding. */
     private final Map<BindingResponder.Route, Channel> siblings = new EnumMap<>(BindingResponder.Route.class);
+    private final LongAdder responses;
     private boolean flushPending;
 
-    StunDatagramHandler(BindingResponder responder) {
+    StunDatagramHandler(BindingResponder responder, LongAdder responses) {
         this.responder = responder;
+        this.responses = responses;
     }
 
     void sibling(BindingResponder.Route route, Channel channel) {
@@ -58,6 +61,7 @@ final class StunDatagramHandler extends ChannelInboundHandlerAdapter {
             if (responseLength == 0) {
                 return;
             }
+            responses.increment();
             ByteBuf out = ctx.alloc().directBuffer(responseLength).writeBytes(response.array(), 0, responseLength);
             BindingResponder.Route route = responder.route();
             InetSocketAddress destination = responder.destinationPort() == sender.getPort() ? sender

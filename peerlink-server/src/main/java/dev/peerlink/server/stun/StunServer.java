@@ -3,6 +3,10 @@ package dev.peerlink.server.stun;
 import dev.peerlink.server.ConfigException;
 import dev.peerlink.server.ServerConfig;
 import dev.peerlink.server.TlsCertificates;
+import dev.peerlink.server.turn.TurnDatagramHandler;
+import dev.peerlink.server.turn.TurnService;
+import dev.peerlink.server.turn.TurnStreamHandler;
+import dev.peerlink.turn.server.FiveTuple;
 import dev.peerlink.stun.server.BindingResponder;
 import dev.peerlink.stun.transport.NettyTransport;
 import dev.peerlink.stun.transport.SocketAddresses;
@@ -11,6 +15,7 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.epoll.EpollChannelOption;
@@ -28,9 +33,14 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 import javax.net.ssl.SSLException;
 
-/** The STUN listeners of {@code peerlink server}: UDP, TCP and TLS on every listening IP (RFC 8489 §6). */
+/**
+ * The STUN listeners of {@code peerlink server}: UDP, TCP and TLS on every listening IP (RFC 8489 §6). With TURN
+ * configured they are STUN+TURN listeners: every packet goes to the {@link TurnService}'s core, on its event loop,
+ * which answers Binding too, so one port serves both (RFC 8656 §5).
+ */
 public final class StunServer implements AutoCloseable {
     /** One bound socket. {@code protocol} is "udp", "tcp" or "tls". */
     public record Listener(String protocol, InetSocketAddress address) {
@@ -45,8 +55,11 @@ public final class StunServer implements AutoCloseable {
 
     private final List<Channel> channels = new ArrayList<>();
     private final List<Listener> listeners = new ArrayList<>();
+    private final TurnService turn;
+    private final LongAdder bindingResponses = new LongAdder();
 
-    private StunServer() {
+    private StunServer(TurnService turn) {
+        this.turn = turn;
     }
 
     /**
@@ -56,8 +69,17 @@ public final class StunServer implements AutoCloseable {
      */
     public static StunServer start(ServerConfig config, TlsCertificates tls, NettyTransport transport,
                                    EventLoopGroup group) throws ConfigException {
+        return start(config, tls, transport, group, null);
+    }
+
+    /**
+     * Binds every listener; with {@code turn} they are STUN+TURN listeners whose UDP sockets and TCP/TLS connections
+     * live on the TURN loop.
+     */
+    public static StunServer start(ServerConfig config, TlsCertificates tls, NettyTransport transport,
+                                   EventLoopGroup group, TurnService turn) throws ConfigException {
         config.validate();
-        StunServer server = new StunServer();
+        StunServer server = new StunServer(turn);
         try {
             server.bindAll(config, tls, transport, group);
             return server;
@@ -103,7 +125,12 @@ public final class StunServer implements AutoCloseable {
 
     private void bindPlainUdp(InetSocketAddress local, String software, NettyTransport transport, EventLoopGroup group)
             throws ConfigException {
-        bindUdp(local, new StunDatagramHandler(new BindingResponder(software, local, null)), transport, group);
+        if (turn != null) {
+            bindUdp(local, new TurnDatagramHandler(turn), transport, turn.loop());
+        } else {
+            bindUdp(local, new StunDatagramHandler(new BindingResponder(software, local, null), bindingResponses),
+                    transport, group);
+        }
     }
 
     /** The IPv6 wildcard also takes IPv4 on Linux; fall back to IPv4 where the machine has no IPv6. */
@@ -132,7 +159,8 @@ public final class StunServer implements AutoCloseable {
             for (int port : List.of(port1, port2)) {
                 InetSocketAddress local = new InetSocketAddress(ip, port);
                 InetSocketAddress other = new InetSocketAddress(ip.equals(ip1) ? ip2 : ip1, port == port1 ? port2 : port1);
-                StunDatagramHandler handler = new StunDatagramHandler(new BindingResponder(software, local, other));
+                StunDatagramHandler handler = new StunDatagramHandler(new BindingResponder(software, local, other),
+                        bindingResponses);
                 byAddress.put(local, bindUdp(local, handler, transport, group));
                 handlers.put(local, handler);
             }
@@ -149,7 +177,7 @@ public final class StunServer implements AutoCloseable {
         });
     }
 
-    private Channel bindUdp(InetSocketAddress local, StunDatagramHandler handler, NettyTransport transport,
+    private Channel bindUdp(InetSocketAddress local, ChannelHandler handler, NettyTransport transport,
                             EventLoopGroup group) throws ConfigException {
         Bootstrap bootstrap = new Bootstrap()
                 .group(group)
@@ -174,8 +202,9 @@ public final class StunServer implements AutoCloseable {
 
     private void bindStream(String protocol, InetSocketAddress local, SslContext ssl, String software,
                             NettyTransport transport, EventLoopGroup group) throws ConfigException {
+        // With TURN, connections are served on the TURN loop, where the core lives; accepting stays on the group.
         ServerBootstrap bootstrap = new ServerBootstrap()
-                .group(group)
+                .group(group, turn != null ? turn.loop() : group)
                 .channel(transport.serverSocketChannel())
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .childOption(ChannelOption.TCP_NODELAY, true)
@@ -186,8 +215,13 @@ public final class StunServer implements AutoCloseable {
                             channel.pipeline().addLast(ssl.newHandler(channel.alloc()));
                         }
                         channel.pipeline().addLast(new IdleStateHandler(0, 0, STREAM_IDLE_SECONDS, TimeUnit.SECONDS));
-                        channel.pipeline().addLast(new StunStreamHandler(
-                                new BindingResponder(software, channel.localAddress(), null)));
+                        if (turn != null) {
+                            channel.pipeline().addLast(new TurnStreamHandler(turn,
+                                    ssl != null ? FiveTuple.Transport.TLS : FiveTuple.Transport.TCP));
+                        } else {
+                            channel.pipeline().addLast(new StunStreamHandler(
+                                    new BindingResponder(software, channel.localAddress(), null), bindingResponses));
+                        }
                     }
                 });
         Channel channel = bind(bootstrap.bind(local), protocol, local);
@@ -215,6 +249,11 @@ public final class StunServer implements AutoCloseable {
         } catch (SSLException e) {
             throw new ConfigException("cannot use the TLS certificate and key: " + e.getMessage());
         }
+    }
+
+    /** Binding responses sent by the STUN-only listeners (with TURN, the core counts them). */
+    public long bindingResponses() {
+        return bindingResponses.sum();
     }
 
     /** Every bound socket, with the port the system gave where port 0 was asked for. */

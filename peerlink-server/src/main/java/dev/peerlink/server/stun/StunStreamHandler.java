@@ -11,6 +11,7 @@ import io.netty.handler.timeout.IdleStateEvent;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.concurrent.atomic.LongAdder;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,8 +26,11 @@ final class StunStreamHandler extends ByteToMessageDecoder {
     private final ByteBuffer request = ByteBuffer.allocate(StunMessageReader.MAX_MESSAGE_LENGTH);
     private final ByteBuffer response = ByteBuffer.allocate(StunMessageReader.MAX_MESSAGE_LENGTH);
 
-    StunStreamHandler(BindingResponder responder) {
+    private final LongAdder responses;
+
+    StunStreamHandler(BindingResponder responder, LongAdder responses) {
         this.responder = responder;
+        this.responses = responses;
     }
 
     @Override
@@ -57,6 +61,7 @@ final class StunStreamHandler extends ByteToMessageDecoder {
             response.clear();
             int length = responder.respond(request, remote.getAddress(), remote.getPort(), response);
             if (length > 0) {
+                responses.increment();
                 ctx.write(ctx.alloc().buffer(length).writeBytes(response.array(), 0, length), ctx.voidPromise());
                 wrote = true;
             }

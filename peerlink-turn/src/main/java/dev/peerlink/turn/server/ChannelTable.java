@@ -3,14 +3,15 @@ package dev.peerlink.turn.server;
 import dev.peerlink.turn.wire.ChannelData;
 
 /**
- * Channels of one allocation by number, 0x4000–0x4FFF: a two-level table (64 blocks of 64) whose blocks are made
+ * Channels of one allocation by number, 0x4000–0x7FFF (RFC 8656's range, or RFC 5766's when the core accepts
+ * it): a two-level table (256 blocks of 64, made on the first bind) whose blocks are made
  * when a channel is first bound in them, so lookup is two array reads and an allocation with few channels holds
  * one small block.
  */
 final class ChannelTable {
     private static final int BLOCK_BITS = 6;
     private static final int BLOCK_SIZE = 1 << BLOCK_BITS;
-    private static final int SLOTS = ChannelData.MAX_CHANNEL - ChannelData.MIN_CHANNEL + 1;
+    private static final int SLOTS = ChannelData.MAX_CHANNEL_RFC5766 - ChannelData.MIN_CHANNEL + 1;
 
     private Channel[][] blocks;
 

@@ -145,7 +145,9 @@ public final class TurnServerCore {
 
     private final StunMessageReader reader = new StunMessageReader();
     private final StunMessageWriter writer = new StunMessageWriter();
-    private final ChannelData channelData = new ChannelData();
+    private final ChannelData channelData;
+    private final boolean rfc5766Channels;
+    private final int channelDataMaxFirstByte;
     private final BindingResponder bindingResponder;
     private final BitSet understood = new BitSet(0x8000);
     /** Made once: a method reference per packet would allocate. */
@@ -178,6 +180,9 @@ public final class TurnServerCore {
         this.tokenRandom = builder.random != null ? builder.random : new SecureRandom();
         this.transactionRandom = new SplittableRandom(tokenRandom.nextLong());
         this.realmBytes = authenticator.realm().getBytes(StandardCharsets.UTF_8);
+        this.rfc5766Channels = builder.rfc5766Channels;
+        this.channelData = new ChannelData(rfc5766Channels);
+        this.channelDataMaxFirstByte = rfc5766Channels ? 0x7F : 0x4F;
         // Without RFC 5780's alternate address, the responder needs no real local address: it only answers
         // XOR-MAPPED-ADDRESS, and CHANGE-REQUEST gets 420.
         this.bindingResponder = new BindingResponder(software, new InetSocketAddress(0), null);
@@ -205,7 +210,8 @@ public final class TurnServerCore {
                 return;
             }
             int first = packet.get(packet.position()) & 0xFF;
-            if (first >= 0x40 && first <= 0x4F) { // RFC 7983 §7: 64–79 is ChannelData
+            // RFC 7983 §7: 64–79 is ChannelData; RFC 5766 §11 channels reach 0x7F when the builder allows them.
+            if (first >= 0x40 && first <= channelDataMaxFirstByte) {
                 clientChannelData(client, packet, nowNanos);
             } else if (first <= 3) { // 0–3 is STUN
                 clientStun(client, packet, nowNanos, wallClock);
@@ -224,6 +230,22 @@ public final class TurnServerCore {
     public void handlePeerPacket(RelayHandle relay, InetSocketAddress peer, ByteBuffer payload, long nowNanos) {
         try {
             peerPacket(relay, peer, payload, nowNanos);
+        } catch (RuntimeException bug) {
+            counters.internalErrors++;
+        }
+    }
+
+    /**
+     * The TCP or TLS connection of {@code client} closed. Its allocation, if any, is deleted at once: no later
+     * packet can arrive on that 5-tuple (a new connection has a new source port), so keeping it until it expires
+     * would only hold a relay port and a quota slot. coturn does the same.
+     */
+    public void handleClientClosed(FiveTuple client) {
+        try {
+            Allocation allocation = allocations.get(client);
+            if (allocation != null) {
+                delete(allocation, TurnServerEvent.Reason.CONNECTION_CLOSED);
+            }
         } catch (RuntimeException bug) {
             counters.internalErrors++;
         }
@@ -355,6 +377,10 @@ public final class TurnServerCore {
         AuthOutcome outcome = authenticator.authenticate(reader, tuple.client(), wallClock);
         switch (outcome) {
             case AuthOutcome.Challenge challenge -> {
+                if (reader.has(StunAttributeType.MESSAGE_INTEGRITY)
+                        || reader.has(StunAttributeType.MESSAGE_INTEGRITY_SHA256)) {
+                    counters.authFailures++; // credentials were tried and were wrong (not a first request)
+                }
                 if (!challengeLimiter.tryAcquire(tuple.client().getAddress(), now)) {
                     counters.challengesRateLimited++;
                     return;
@@ -738,7 +764,8 @@ public final class TurnServerCore {
                 message.attribute(StunAttributeType.CHANNEL_NUMBER, ChannelNumberAttribute.class);
         Optional<AddressAttribute> peerAttribute =
                 message.attribute(StunAttributeType.XOR_PEER_ADDRESS, AddressAttribute.class);
-        if (number.isEmpty() || peerAttribute.isEmpty() || !number.get().isValid()) {
+        if (number.isEmpty() || peerAttribute.isEmpty() || !(number.get().isValid()
+                || rfc5766Channels && ChannelData.isRfc5766Channel(number.get().channel()))) {
             respondError(request, ErrorCodeAttribute.BAD_REQUEST);
             return;
         }
@@ -929,6 +956,8 @@ public final class TurnServerCore {
         quotas.release(allocation.username);
         if (reason == TurnServerEvent.Reason.EXPIRED) {
             counters.allocationsExpired++;
+        } else if (reason == TurnServerEvent.Reason.CONNECTION_CLOSED) {
+            counters.allocationsClosedWithConnection++;
         } else {
             counters.allocationsDeletedByClient++;
         }
@@ -1051,8 +1080,20 @@ public final class TurnServerCore {
         private Duration maxLifetime = DEFAULT_MAX_LIFETIME;
         private String software;
         private RandomGenerator random;
+        private boolean rfc5766Channels;
 
         private Builder() {
+        }
+
+        /**
+         * Also bind channel numbers 0x5000–0x7FFF, which RFC 5766 §11 allowed and RFC 8656 §12 took back (they put
+         * ChannelData's first byte outside RFC 7983's 64–79). Off by default; a server's own TURN listeners carry
+         * nothing else, so accepting them there harms nothing and lets RFC 5766 clients such as coturn's
+         * turnutils_uclient bind channels.
+         */
+        public Builder rfc5766ChannelRange(boolean accept) {
+            this.rfc5766Channels = accept;
+            return this;
         }
 
         /** Authenticator, quotas and per-allocation limits from the configuration. */

@@ -8,8 +8,10 @@ public final class TurnServerCounters {
     long allocationsCreated;
     long allocationsExpired;
     long allocationsDeletedByClient;
+    long allocationsClosedWithConnection;
     long bindingRequests;
     long challenges;
+    long authFailures;
     long challengesRateLimited;
     long challengesTooLarge;
     long staleNonces;
@@ -50,6 +52,11 @@ public final class TurnServerCounters {
         return allocationsDeletedByClient;
     }
 
+    /** Allocations deleted because their TCP or TLS connection closed. */
+    public long allocationsClosedWithConnection() {
+        return allocationsClosedWithConnection;
+    }
+
     /** STUN Binding requests answered on the TURN listener. */
     public long bindingRequests() {
         return bindingRequests;
@@ -58,6 +65,15 @@ public final class TurnServerCounters {
     /** 401 answers sent: requests without valid credentials, including every client's first Allocate. */
     public long challenges() {
         return challenges;
+    }
+
+    /**
+     * Requests that carried MESSAGE-INTEGRITY but failed the credential check (unknown user, wrong password,
+     * expired REST credential): each was answered 401 unless rate limited. A subset of the causes of
+     * {@link #challenges()}, which also counts every client's first, unauthenticated request.
+     */
+    public long authFailures() {
+        return authFailures;
     }
 
     /** Requests that earned a 401 but were dropped because their source had too many. */

@@ -28,6 +28,8 @@ public sealed interface TurnServerEvent {
         /** Not refreshed in time (RFC 8656 §6). */
         EXPIRED,
         /** The client sent Refresh with LIFETIME 0 (RFC 8656 §8.2). */
-        DELETED_BY_CLIENT
+        DELETED_BY_CLIENT,
+        /** The client's TCP or TLS connection closed ({@link TurnServerCore#handleClientClosed}). */
+        CONNECTION_CLOSED
     }
 }

@@ -20,6 +20,12 @@ public final class ChannelData {
     /** RFC 8656 §12: the channel numbers a client may bind. */
     public static final int MIN_CHANNEL = 0x4000;
     public static final int MAX_CHANNEL = 0x4FFF;
+    /**
+     * RFC 5766 §11 allowed 0x4000–0x7FFF; RFC 8656 §12 narrowed it so that ChannelData's first byte stays in RFC
+     * 7983's 64–79. RFC 5766 clients still pick numbers up to 0x7FFF (coturn's turnutils_uclient does), so a server
+     * that wants them may accept the old range on its own listeners, where nothing else is multiplexed.
+     */
+    public static final int MAX_CHANNEL_RFC5766 = 0x7FFF;
 
     /** The outcome of parsing. */
     public enum Status {
@@ -34,14 +40,30 @@ public final class ChannelData {
         TRAILING_BYTES
     }
 
+    private final int maxChannel;
     private ByteBuffer buffer;
     private int start;
     private int channel;
     private int dataLength;
     private int frameLength;
 
+    /** A view that accepts RFC 8656's channel numbers, 0x4000–0x4FFF. */
+    public ChannelData() {
+        this(false);
+    }
+
+    /** A view that also accepts RFC 5766's 0x5000–0x7FFF when {@code acceptRfc5766Range}. */
+    public ChannelData(boolean acceptRfc5766Range) {
+        this.maxChannel = acceptRfc5766Range ? MAX_CHANNEL_RFC5766 : MAX_CHANNEL;
+    }
+
     public static boolean isValidChannel(int channel) {
         return channel >= MIN_CHANNEL && channel <= MAX_CHANNEL;
+    }
+
+    /** Whether {@code channel} was a valid number under RFC 5766 §11 (0x4000–0x7FFF). */
+    public static boolean isRfc5766Channel(int channel) {
+        return channel >= MIN_CHANNEL && channel <= MAX_CHANNEL_RFC5766;
     }
 
     /**
@@ -91,7 +113,7 @@ public final class ChannelData {
             return Status.NEED_MORE;
         }
         int number = buffer.getShort(start) & 0xFFFF;
-        if (!isValidChannel(number)) {
+        if (number < MIN_CHANNEL || number > maxChannel) {
             return Status.INVALID_CHANNEL;
         }
         if (buffer.limit() - start < HEADER_LENGTH) {
@@ -134,8 +156,8 @@ public final class ChannelData {
      * UDP). Advances the position and returns the bytes written.
      */
     public static int write(ByteBuffer out, int channel, ByteBuffer data, int offset, int length, boolean padToFour) {
-        if (!isValidChannel(channel)) {
-            throw new IllegalArgumentException(String.format("channel 0x%04X is outside 0x4000–0x4FFF", channel));
+        if (!isRfc5766Channel(channel)) { // the widest range a server may have accepted in a ChannelBind
+            throw new IllegalArgumentException(String.format("channel 0x%04X is outside 0x4000–0x7FFF", channel));
         }
         if (length < 0 || length > 0xFFFF) {
             throw new IllegalArgumentException("ChannelData carries at most 65535 bytes, not " + length);

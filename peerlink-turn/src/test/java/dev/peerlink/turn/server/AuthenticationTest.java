@@ -48,6 +48,7 @@ class AuthenticationTest extends TurnCoreFixture {
         assertThat(relays.requests).isEmpty();
         assertThat(core.pollEvent()).isEmpty();
         assertThat(core.counters().challenges()).isEqualTo(1);
+        assertThat(core.counters().authFailures()).as("a first request without credentials is no failure").isZero();
 
         // The nonce from the 401 is good for the retry.
         StunMessage retry = exchange(CLIENT, withNonce(StunMethod.ALLOCATE, "alice", nonce, ALICE_KEY, udp()));
@@ -121,6 +122,7 @@ class AuthenticationTest extends TurnCoreFixture {
         assertThat(response.has(StunAttributeType.NONCE)).isTrue();
         assertThat(response.has(StunAttributeType.MESSAGE_INTEGRITY)).isFalse();
         assertThat(core.allocationCount()).isZero();
+        assertThat(core.counters().authFailures()).as("a wrong password is an authentication failure").isEqualTo(1);
     }
 
     @Test

@@ -84,6 +84,21 @@ class ChannelTest extends TurnCoreFixture {
         assertThat(fromClient(CLIENT, channelData(number, new byte[] {1}, false))).hasSize(1);
     }
 
+    @ParameterizedTest
+    @ValueSource(ints = {0x5000, 0x7C63, 0x7FFF})
+    void rfc5766ChannelNumbersRelayBothWaysWhenTheBuilderAllowsThem(int number) {
+        build(builder -> builder.rfc5766ChannelRange(true));
+        allocate(CLIENT);
+        channelBind(CLIENT, number, PEER);
+        List<Sent> out = fromClient(CLIENT, channelData(number, new byte[] {1, 2}, false));
+        assertThat(out).hasSize(1);
+        assertThat(out.get(0).peer()).isEqualTo(PEER);
+        List<Sent> back = fromPeer(relay(), PEER, new byte[] {3});
+        assertThat(back).hasSize(1);
+        assertThat(back.get(0).data()).startsWith((byte) (number >>> 8), (byte) number, (byte) 0, (byte) 1, (byte) 3);
+        assertError(exchange(CLIENT, signed(StunMethod.CHANNEL_BIND, CLIENT, channel(0x8000), peer(PEER2))), 400);
+    }
+
     @Test
     void bindingAChannelAlreadyBoundToAnotherPeerIs400() {
         allocate(CLIENT);

@@ -47,6 +47,26 @@ class RefreshAndLifetimeTest extends TurnCoreFixture {
     }
 
     @Test
+    void closingTheClientsConnectionDeletesItsAllocationAtOnce() {
+        build(builder -> builder.quotas(new AllocationQuotas(1, 1)));
+        allocate(CLIENT_TCP);
+        core.pollEvent();
+        FakeRelays.Handle relay = relays.last();
+
+        core.handleClientClosed(CLIENT); // another 5-tuple: nothing happens
+        assertThat(core.allocationCount()).isEqualTo(1);
+        core.handleClientClosed(CLIENT_TCP);
+
+        assertThat(core.allocationCount()).isZero();
+        assertThat(relays.released).containsExactly(relay);
+        assertThat(core.timerCount()).isZero();
+        assertThat(core.counters().allocationsClosedWithConnection()).isEqualTo(1);
+        assertThat(core.pollEvent().orElseThrow()).isEqualTo(new TurnServerEvent.AllocationDeleted(1, CLIENT_TCP,
+                "alice", TurnServerEvent.Reason.CONNECTION_CLOSED));
+        allocate(CLIENT); // the quota slot was given back
+    }
+
+    @Test
     void refreshExtendsTheLifetime() {
         allocate(CLIENT);
         advance(Duration.ofSeconds(500));

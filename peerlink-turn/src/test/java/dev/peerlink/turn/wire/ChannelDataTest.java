@@ -41,6 +41,9 @@ class ChannelDataTest {
         assertThat(view.wrapDatagram(hex("3FFF0000"))).isEqualTo(ChannelData.Status.INVALID_CHANNEL);
         assertThat(view.wrapDatagram(hex("50000000"))).isEqualTo(ChannelData.Status.INVALID_CHANNEL);
         assertThat(view.wrapDatagram(hex("7FFF0000"))).isEqualTo(ChannelData.Status.INVALID_CHANNEL);
+        ChannelData lenient = new ChannelData(true); // RFC 5766 §11's range, for old clients
+        assertThat(lenient.wrapDatagram(hex("7FFF0000"))).isEqualTo(ChannelData.Status.OK);
+        assertThat(lenient.wrapDatagram(hex("80000000"))).isEqualTo(ChannelData.Status.INVALID_CHANNEL);
         assertThat(view.wrapDatagram(hex("4000"))).isEqualTo(ChannelData.Status.TRUNCATED);
         assertThat(view.wrapDatagram(hex("40000000"))).isEqualTo(ChannelData.Status.OK);
         assertThat(view.dataLength()).isZero();
@@ -72,8 +75,8 @@ class ChannelDataTest {
         ByteBuffer unpadded = ByteBuffer.allocate(64);
         assertThat(ChannelData.write(unpadded, 0x4000, payload, 1, 4, false)).isEqualTo(8);
         assertThat(HexFormat.of().formatHex(unpadded.array(), 0, 8)).isEqualTo("40000004656c6c6f");
-        assertThatIllegalArgumentException().isThrownBy(() -> ChannelData.write(out, 0x5000, payload, 0, 1, true))
-                .withMessage("channel 0x5000 is outside 0x4000–0x4FFF");
+        assertThatIllegalArgumentException().isThrownBy(() -> ChannelData.write(out, 0x8000, payload, 0, 1, true))
+                .withMessage("channel 0x8000 is outside 0x4000–0x7FFF");
     }
 
     @Test

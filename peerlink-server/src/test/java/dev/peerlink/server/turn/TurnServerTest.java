@@ -1,0 +1,287 @@
+package dev.peerlink.server.turn;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.peerlink.server.PeerlinkServer;
+import dev.peerlink.server.ServerConfig;
+import dev.peerlink.server.TurnSettings;
+import dev.peerlink.server.stun.StunServer;
+import dev.peerlink.stun.client.RetransmissionPolicy;
+import dev.peerlink.stun.client.StunClient;
+import dev.peerlink.stun.client.StunTransport;
+import dev.peerlink.turn.client.TurnClient;
+import dev.peerlink.turn.client.TurnClientException;
+import dev.peerlink.turn.client.TurnEvent;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+/**
+ * peerlink server's STUN+TURN listeners through the real sockets, on loopback: peerlink's own TurnClient over UDP,
+ * TCP and TLS relaying to a local UDP peer both ways, by Send/Data indications and by ChannelData; the peer policy
+ * and authentication as a client sees them; REST credentials from {@code /api/ice-servers}; {@code /metrics}.
+ */
+class TurnServerTest {
+    private static final InetAddress LOOPBACK = InetAddress.getLoopbackAddress();
+    private static final String SECRET = "rest-secret-for-tests";
+    private static final int PACKETS = 200;
+    private static final TurnClient.Options CLIENT_OPTIONS = TurnClient.Options.DEFAULT.withInsecureTls(true)
+            .withPolicy(new RetransmissionPolicy(Duration.ofMillis(200), 7, 16, Duration.ofSeconds(10)));
+
+    private static ServerConfig config(boolean allowLoopbackPeers) {
+        TurnSettings turn = TurnSettings.off().withUsers(List.of("alice:wonderland"))
+                .withStaticAuthSecrets(List.of(SECRET)).withAllowLoopbackPeers(allowLoopbackPeers)
+                .withRealm("peerlink.test").withRelayPorts(50000, 50999);
+        return new ServerConfig(List.of("127.0.0.1"), 0, 0, 0, null, null, false, false, false, false, "peerlink")
+                .withHttp(0, false).withTurn(turn);
+    }
+
+    private static InetSocketAddress listener(PeerlinkServer server, String protocol) {
+        return server.listeners().stream().filter(listener -> listener.protocol().equals(protocol))
+                .map(StunServer.Listener::address).findFirst().orElseThrow();
+    }
+
+    private static InetSocketAddress address(PeerlinkServer server, StunTransport transport) {
+        return listener(server, switch (transport) {
+            case UDP -> "udp";
+            case TCP -> "tcp";
+            case TLS -> "tls";
+        });
+    }
+
+    private static TurnClient open(PeerlinkServer server, StunTransport transport, String user, String password)
+            throws TurnClientException {
+        return TurnClient.open(transport, address(server, transport), "peerlink", user, password, CLIENT_OPTIONS);
+    }
+
+    @ParameterizedTest
+    @EnumSource(StunTransport.class)
+    void relaysBothWaysByIndicationsAndChannelData(StunTransport transport) throws Exception {
+        try (PeerlinkServer server = PeerlinkServer.start(config(true));
+             DatagramChannel peer = DatagramChannel.open().bind(new InetSocketAddress(LOOPBACK, 0));
+             TurnClient client = open(server, transport, "alice", "wonderland")) {
+            InetSocketAddress peerAddress = (InetSocketAddress) peer.getLocalAddress();
+            TurnEvent.Allocated allocation = client.allocate();
+            InetSocketAddress relayed = allocation.relayedAddress();
+            assertThat(relayed.getAddress()).isEqualTo(LOOPBACK);
+            assertThat(relayed.getPort()).isBetween(50000, 50999);
+            assertThat(allocation.mappedAddress()).isEqualTo(client.localAddress());
+
+            client.createPermission(LOOPBACK);
+            roundTrip(client, peer, peerAddress, relayed, "indication", 0);
+            int channel = client.bindChannel(peerAddress);
+            roundTrip(client, peer, peerAddress, relayed, "channel", channel);
+
+            client.deallocate();
+            await().atMost(Duration.ofSeconds(10)).until(() -> snapshot(server).allocations() == 0);
+            assertThat(snapshot(server).relaySockets()).isZero();
+        }
+    }
+
+    /** PACKETS payloads out to the peer, each echoed back by the test; all arrive, in order, from the relay. */
+    private static void roundTrip(TurnClient client, DatagramChannel peer, InetSocketAddress peerAddress,
+                                  InetSocketAddress relayed, String label, int channel) throws Exception {
+        ByteBuffer buffer = ByteBuffer.allocate(2048);
+        for (int i = 0; i < PACKETS; i++) {
+            byte[] payload = (label + "-" + i).getBytes(StandardCharsets.UTF_8);
+            client.send(peerAddress, payload);
+            buffer.clear();
+            InetSocketAddress from = (InetSocketAddress) receiveWithin(peer, buffer);
+            assertThat(from).isEqualTo(relayed);
+            buffer.flip();
+            assertThat(StandardCharsets.UTF_8.decode(buffer).toString()).isEqualTo(label + "-" + i);
+            peer.send(ByteBuffer.wrap(("back-" + i).getBytes(StandardCharsets.UTF_8)), relayed);
+            TurnClient.Received received = client.receive(Duration.ofSeconds(10)).orElseThrow(
+                    () -> new AssertionError("nothing came back through the relay for " + label));
+            assertThat(received.peer()).isEqualTo(peerAddress);
+            assertThat(received.channel()).isEqualTo(channel);
+            assertThat(new String(received.data(), StandardCharsets.UTF_8)).isEqualTo("back-" + i);
+        }
+    }
+
+    /** A blocking receive bounded by a selector, so a lost packet fails the test instead of hanging it. */
+    private static Object receiveWithin(DatagramChannel channel, ByteBuffer buffer) throws Exception {
+        channel.configureBlocking(false);
+        try (Selector selector = Selector.open()) {
+            channel.register(selector, SelectionKey.OP_READ);
+            if (selector.select(10_000) == 0) {
+                throw new AssertionError("the peer got nothing from the relay within 10 s");
+            }
+            return channel.receive(buffer);
+        } finally {
+            channel.configureBlocking(true); // closing the selector cancelled the key
+        }
+    }
+
+    @Test
+    void loopbackPeersAreRefusedUnlessAllowed() throws Exception {
+        try (PeerlinkServer server = PeerlinkServer.start(config(false));
+             TurnClient client = open(server, StunTransport.UDP, "alice", "wonderland")) {
+            client.allocate();
+            assertThatThrownBy(() -> client.createPermission(LOOPBACK)).isInstanceOf(TurnClientException.class)
+                    .hasMessageContaining("403");
+            assertThat(snapshot(server).peersRefused()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void theServersOwnListeningPortIsRefusedEvenWithLoopbackPeersAllowed() throws Exception {
+        try (PeerlinkServer server = PeerlinkServer.start(config(true));
+             TurnClient client = open(server, StunTransport.UDP, "alice", "wonderland")) {
+            client.allocate();
+            client.createPermission(LOOPBACK); // allowed: the permission names the IP only
+            for (String protocol : List.of("udp", "tcp", "tls")) {
+                InetSocketAddress own = listener(server, protocol);
+                assertThatThrownBy(() -> client.bindChannel(own)).as(protocol).isInstanceOf(TurnClientException.class)
+                        .hasMessageContaining("403");
+            }
+            assertThat(snapshot(server).peersRefused()).isEqualTo(3);
+        }
+    }
+
+    @Test
+    void aWrongPasswordIs401AndCounted() throws Exception {
+        try (PeerlinkServer server = PeerlinkServer.start(config(true));
+             TurnClient client = open(server, StunTransport.UDP, "alice", "guess")) {
+            assertThatThrownBy(client::allocate).isInstanceOf(TurnClientException.class).hasMessageContaining("401");
+            assertThat(snapshot(server).authFailures()).isPositive();
+            assertThat(snapshot(server).allocations()).isZero();
+        }
+    }
+
+    @Test
+    void stunBindingIsAnsweredOnTheTurnListeners() throws Exception {
+        try (PeerlinkServer server = PeerlinkServer.start(config(true))) {
+            StunClient.Options options = StunClient.Options.DEFAULT.withInsecureTls(true);
+            for (StunTransport transport : StunTransport.values()) {
+                try (StunClient client = StunClient.open(transport, address(server, transport), "peerlink", null,
+                        options)) {
+                    assertThat(client.binding().getAddress()).as("%s", transport).isEqualTo(LOOPBACK);
+                }
+            }
+            assertThat(snapshot(server).bindingResponses()).isEqualTo(3);
+        }
+    }
+
+    @Test
+    void iceServersHandsOutRestCredentialsThatAllocate() throws Exception {
+        try (PeerlinkServer server = PeerlinkServer.start(config(true));
+             DatagramChannel peer = DatagramChannel.open().bind(new InetSocketAddress(LOOPBACK, 0))) {
+            HttpResponse<String> response = get(server, "/api/ice-servers?user=carol");
+            assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+            assertThat(response.headers().firstValue("content-type")).contains("application/json");
+            JsonNode body = new ObjectMapper().readTree(response.body());
+            assertThat(body.get("ttl").asLong()).isEqualTo(86400);
+            JsonNode stun = body.get("iceServers").get(0);
+            assertThat(stun.get("urls").get(0).asText())
+                    .isEqualTo("stun:127.0.0.1:" + listener(server, "udp").getPort());
+            JsonNode turn = body.get("iceServers").get(1);
+            assertThat(turn.get("urls")).extracting(JsonNode::asText).containsExactly(
+                    "turn:127.0.0.1:" + listener(server, "udp").getPort() + "?transport=udp",
+                    "turn:127.0.0.1:" + listener(server, "tcp").getPort() + "?transport=tcp",
+                    "turns:127.0.0.1:" + listener(server, "tls").getPort() + "?transport=tcp");
+            String username = turn.get("username").asText();
+            Matcher expiry = Pattern.compile("(\\d+):carol").matcher(username);
+            assertThat(expiry.matches()).as(username).isTrue();
+            assertThat(Long.parseLong(expiry.group(1)) - System.currentTimeMillis() / 1000)
+                    .isBetween(86400L - 600, 86400L + 600);
+
+            try (TurnClient client = open(server, StunTransport.TCP, username, turn.get("credential").asText())) {
+                InetSocketAddress relayed = client.allocate().relayedAddress();
+                client.createPermission(LOOPBACK);
+                roundTrip(client, peer, (InetSocketAddress) peer.getLocalAddress(), relayed, "rest", 0);
+            }
+            assertThat(get(server, "/api/ice-servers?user=%22%7D").statusCode()).isEqualTo(400);
+        }
+    }
+
+    @Test
+    void iceServersSaysSoWhenNoSecretIsConfigured() throws Exception {
+        ServerConfig usersOnly = config(true).withTurn(config(true).turn().withStaticAuthSecrets(List.of()));
+        try (PeerlinkServer server = PeerlinkServer.start(usersOnly)) {
+            HttpResponse<String> response = get(server, "/api/ice-servers");
+            assertThat(response.statusCode()).isEqualTo(503);
+            assertThat(response.body()).contains("--static-auth-secret");
+        }
+    }
+
+    @Test
+    void metricsMoveAfterARelayedExchange() throws Exception {
+        try (PeerlinkServer server = PeerlinkServer.start(config(true));
+             DatagramChannel peer = DatagramChannel.open().bind(new InetSocketAddress(LOOPBACK, 0));
+             TurnClient client = open(server, StunTransport.UDP, "alice", "wonderland")) {
+            String before = get(server, "/metrics").body();
+            assertThat(before).contains("peerlink_turn_enabled 1\n").contains("peerlink_turn_allocations 0\n")
+                    .contains("peerlink_turn_relayed_packets_total{direction=\"to_peer\"} 0\n");
+
+            InetSocketAddress relayed = client.allocate().relayedAddress();
+            client.createPermission(LOOPBACK);
+            roundTrip(client, peer, (InetSocketAddress) peer.getLocalAddress(), relayed, "metrics", 0);
+
+            HttpResponse<String> after = get(server, "/metrics");
+            assertThat(after.statusCode()).isEqualTo(200);
+            assertThat(after.headers().firstValue("content-type").orElseThrow()).startsWith("text/plain; version=0.0.4");
+            assertThat(after.body()).contains("peerlink_turn_allocations 1\n")
+                    .contains("peerlink_turn_allocations_created_total 1\n")
+                    .contains("peerlink_turn_relayed_packets_total{direction=\"to_peer\"} " + PACKETS + "\n")
+                    .contains("peerlink_turn_relayed_packets_total{direction=\"to_client\"} " + PACKETS + "\n")
+                    .contains("# TYPE peerlink_turn_relayed_bytes_total counter\n")
+                    .contains("peerlink_turn_auth_failures_total 0\n");
+        }
+    }
+
+    @Test
+    void withoutUsersOrSecretsTheListenersServeStunOnly() throws Exception {
+        ServerConfig stunOnly = new ServerConfig(List.of("127.0.0.1"), 0, 0, 0, null, null, false, false, false,
+                false, "peerlink").withHttp(0, false);
+        try (PeerlinkServer server = PeerlinkServer.start(stunOnly)) {
+            assertThat(server.turn()).isEmpty();
+            try (StunClient client = StunClient.open(StunTransport.UDP, address(server, StunTransport.UDP),
+                    "peerlink", null, StunClient.Options.DEFAULT)) {
+                client.binding();
+            }
+            String metrics = get(server, "/metrics").body();
+            assertThat(metrics).contains("peerlink_turn_enabled 0\n")
+                    .contains("peerlink_stun_binding_responses_total 1\n")
+                    .doesNotContain("peerlink_turn_allocations");
+            assertThatThrownBy(() -> {
+                try (TurnClient client = TurnClient.open(StunTransport.UDP, address(server, StunTransport.UDP),
+                        "peerlink", "alice", "wonderland", TurnClient.Options.DEFAULT.withPolicy(
+                                new RetransmissionPolicy(Duration.ofMillis(100), 2, 2, Duration.ofSeconds(1))))) {
+                    client.allocate();
+                }
+            }).isInstanceOf(TurnClientException.class);
+            assertThat(get(server, "/api/ice-servers").statusCode()).isEqualTo(503);
+        }
+    }
+
+    private static TurnService.Snapshot snapshot(PeerlinkServer server) throws Exception {
+        return server.turn().orElseThrow().snapshot().get();
+    }
+
+    private static HttpResponse<String> get(PeerlinkServer server, String path) throws Exception {
+        InetSocketAddress http = server.httpAddress().orElseThrow();
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        URI.create("http://127.0.0.1:" + http.getPort() + path)).timeout(Duration.ofSeconds(10)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+}
