@@ -1,0 +1,6 @@
+package dev.peerlink.datachannel;
+
+/** The W3C RTCDataChannelState. */
+public enum DataChannelState {
+    CONNECTING, OPEN, CLOSING, CLOSED
+}
