@@ -1,0 +1,872 @@
+package dev.peerlink.dtls;
+
+import dev.peerlink.sdp.Fingerprint;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Hashtable;
+import java.util.List;
+import java.util.Optional;
+import java.util.Vector;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.Executor;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
+import org.bouncycastle.tls.AlertDescription;
+import org.bouncycastle.tls.AlertLevel;
+import org.bouncycastle.tls.Certificate;
+import org.bouncycastle.tls.CertificateRequest;
+import org.bouncycastle.tls.CipherSuite;
+import org.bouncycastle.tls.ClientCertificateType;
+import org.bouncycastle.tls.DTLSClientProtocol;
+import org.bouncycastle.tls.DTLSServerProtocol;
+import org.bouncycastle.tls.DTLSTransport;
+import org.bouncycastle.tls.DefaultTlsClient;
+import org.bouncycastle.tls.DefaultTlsServer;
+import org.bouncycastle.tls.HashAlgorithm;
+import org.bouncycastle.tls.ProtocolVersion;
+import org.bouncycastle.tls.SecurityParameters;
+import org.bouncycastle.tls.SignatureAlgorithm;
+import org.bouncycastle.tls.SignatureAndHashAlgorithm;
+import org.bouncycastle.tls.TlsAuthentication;
+import org.bouncycastle.tls.TlsContext;
+import org.bouncycastle.tls.TlsCredentialedSigner;
+import org.bouncycastle.tls.TlsCredentials;
+import org.bouncycastle.tls.TlsFatalAlert;
+import org.bouncycastle.tls.TlsFatalAlertReceived;
+import org.bouncycastle.tls.TlsPeer;
+import org.bouncycastle.tls.TlsSRTPUtils;
+import org.bouncycastle.tls.TlsServerCertificate;
+import org.bouncycastle.tls.TlsTimeoutException;
+import org.bouncycastle.tls.TlsUtils;
+import org.bouncycastle.tls.UseSRTPData;
+import org.bouncycastle.tls.crypto.TlsCertificate;
+import org.bouncycastle.tls.crypto.TlsCryptoParameters;
+import org.bouncycastle.tls.crypto.TlsSecret;
+import org.bouncycastle.tls.crypto.impl.jcajce.JcaDefaultTlsCredentialedSigner;
+import org.bouncycastle.tls.crypto.impl.jcajce.JcaTlsCrypto;
+import org.bouncycastle.tls.crypto.impl.jcajce.JcaTlsCryptoProvider;
+import org.bouncycastle.util.Arrays;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One DTLS 1.2 connection of a WebRTC peer (RFC 8827 §6.5), over whatever carries its datagrams (an ICE session's
+ * selected pair). The driver:
+ * <ol>
+ *   <li>builds it with the role from {@code a=setup} ({@link DtlsRole}), this peer's {@link DtlsCertificate}, the
+ *       remote description's {@code a=fingerprint}s, and an outbound sink that must not block;</li>
+ *   <li>passes every datagram whose first byte is 20–63 (RFC 7983 §7) to {@link #handleIncoming}, from any
+ *       thread — it only queues a copy;</li>
+ *   <li>calls {@link #start()} (the client once ICE is connected; the server as early as it likes) and hears
+ *       {@link DtlsEvent}s: {@link DtlsEvent.Connected}, then {@link DtlsEvent.DataReceived}s, then one of
+ *       {@link DtlsEvent.Closed} or {@link DtlsEvent.Failed}.</li>
+ * </ol>
+ * Bouncy Castle's DTLS is blocking: its handshake and then the read loop run on one virtual thread per connection,
+ * which parks (holding no carrier thread) while it waits on the inbound queue. Bouncy Castle retransmits handshake
+ * flights itself (RFC 6347 §4.2.4: from {@link Builder#initialRetransmitTimeout}, doubling up to 60 s) until
+ * {@link Builder#handshakeTimeout}. DTLS 1.2 only, ECDHE with AES-GCM or ChaCha20-Poly1305, extended master secret
+ * required (RFC 7627), mutual certificate authentication checked against the SDP fingerprints (RFC 8122 §5), and
+ * use_srtp offered or selected (RFC 5764 §4.1).
+ *
+ * <p>Public methods may be called from any thread and throw only what they document.
+ */
+public final class DtlsTransport implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(DtlsTransport.class);
+    private static final AtomicInteger THREAD_NUMBER = new AtomicInteger();
+
+    /** A conservative path MTU for the DTLS datagrams (what browsers use over ICE/UDP). */
+    public static final int DEFAULT_MTU = 1200;
+    /** The largest datagram accepted from the peer; bigger ones would not cross a usual path anyway. */
+    static final int RECEIVE_LIMIT = 8192;
+    private static final int INBOUND_QUEUE_CAPACITY = 1024;
+    /** How long the read loop waits per BC receive call; it ends earlier when the transport closes. */
+    private static final int READ_WAIT_MILLIS = 30_000;
+
+    /** Browser-compatible suites (RFC 8827 §6.5 asks for ECDHE with ECDSA and AES-GCM). Ours is an ECDSA cert. */
+    private static final int[] SERVER_SUITES = {
+            CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+            CipherSuite.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+            CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+    };
+    /** As a client the peer's certificate decides the signature; an older peer may still present an RSA one. */
+    private static final int[] CLIENT_SUITES = {
+            CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256,
+            CipherSuite.TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256,
+            CipherSuite.TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384,
+            CipherSuite.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256,
+            CipherSuite.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
+            CipherSuite.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
+    };
+    private static final SignatureAndHashAlgorithm ECDSA_SHA256 =
+            SignatureAndHashAlgorithm.getInstance(HashAlgorithm.sha256, SignatureAlgorithm.ecdsa);
+
+    private final DtlsRole role;
+    private final DtlsCertificate certificate;
+    private final Fingerprints remoteFingerprints;
+    private final List<SrtpProfile> srtpProfiles;
+    private final int handshakeTimeoutMillis;
+    private final int initialRetransmitMillis;
+    private final QueueDatagramTransport datagrams;
+    private final Executor eventExecutor;
+    private final Consumer<DtlsEvent> listener;
+    private final BlockingQueue<DtlsEvent> eventQueue = new LinkedBlockingQueue<>();
+    private final JcaTlsCrypto crypto;
+    private final AtomicReference<DtlsState> state = new AtomicReference<>(DtlsState.NEW);
+
+    private volatile TlsPeer tlsPeer;
+    private volatile TlsContext tlsContext;
+    private volatile Exporter exporter;
+    private volatile DTLSTransport dtls;
+    private volatile SrtpProfile selectedSrtpProfile;
+    private volatile String certificateFailure;
+    private volatile boolean peerSentCloseNotify;
+    private volatile short peerFatalAlert = -1;
+    private volatile Thread thread;
+
+    private DtlsTransport(Builder builder) {
+        this.role = builder.role;
+        this.certificate = builder.certificate;
+        this.remoteFingerprints = new Fingerprints(builder.remoteFingerprints);
+        this.srtpProfiles = List.copyOf(builder.srtpProfiles);
+        this.handshakeTimeoutMillis = Math.toIntExact(builder.handshakeTimeout.toMillis());
+        this.initialRetransmitMillis = Math.toIntExact(builder.initialRetransmitTimeout.toMillis());
+        this.datagrams = new QueueDatagramTransport(INBOUND_QUEUE_CAPACITY, builder.outbound, builder.mtu,
+                RECEIVE_LIMIT, builder.role == DtlsRole.SERVER);
+        this.listener = builder.listener;
+        this.eventExecutor = builder.listener == null ? null : new SerialExecutor(builder.listenerExecutor);
+        this.crypto = new JcaTlsCryptoProvider().create(new SecureRandom());
+    }
+
+    /**
+     * Starts describing a connection.
+     *
+     * @param role               from {@code a=setup}, see {@link DtlsRole}
+     * @param certificate        this peer's identity, whose fingerprint went into our description
+     * @param remoteFingerprints the remote description's {@code a=fingerprint}s (media-level, else session-level)
+     */
+    public static Builder builder(DtlsRole role, DtlsCertificate certificate, List<Fingerprint> remoteFingerprints) {
+        return new Builder(role, certificate, remoteFingerprints);
+    }
+
+    // ------------------------------------------------------------------------------------------- driver calls
+
+    /**
+     * Starts the handshake on a virtual thread of its own. A client sends its ClientHello at once; a server waits
+     * for one. Starting twice, or after {@link #close()}, does nothing.
+     */
+    public void start() {
+        if (!state.compareAndSet(DtlsState.NEW, DtlsState.CONNECTING)) {
+            return;
+        }
+        thread = Thread.ofVirtual().name("peerlink-dtls-" + THREAD_NUMBER.incrementAndGet()).start(this::run);
+    }
+
+    /**
+     * A datagram from the peer (first byte 20–63, RFC 7983 §7); others are dropped. The bytes between position and
+     * limit are copied and queued, never waiting: when the queue is full the datagram is dropped, as a full socket
+     * buffer would. Datagrams that arrive before {@link #start()} wait for it (the peer's ClientHello may come
+     * first).
+     */
+    public void handleIncoming(ByteBuffer datagram) {
+        if (datagram == null || !datagram.hasRemaining()) {
+            return;
+        }
+        int first = datagram.get(datagram.position()) & 0xFF;
+        if (first < 20 || first > 63) {
+            return;
+        }
+        DtlsState now = state.get();
+        if (now == DtlsState.CLOSED || now == DtlsState.FAILED) {
+            return;
+        }
+        if (!datagrams.offer(datagram)) {
+            log.debug("DTLS inbound queue full: dropped a {}-byte datagram", datagram.remaining());
+        }
+    }
+
+    /**
+     * Encrypts the bytes between {@code data}'s position and limit into one application-data record and hands it
+     * to the outbound sink, without waiting (the buffer's position is left alone). DTLS does not retransmit
+     * application data: the layer above (SCTP) does.
+     *
+     * @return false when the transport is not connected (not yet, or any more): nothing was sent
+     * @throws IllegalArgumentException when the data exceed {@link #maxApplicationDataSize()}
+     */
+    public boolean send(ByteBuffer data) {
+        DTLSTransport connection = dtls;
+        if (connection == null || state.get() != DtlsState.CONNECTED) {
+            return false;
+        }
+        int length = data.remaining();
+        int limit = maxApplicationDataSize();
+        if (length > limit) {
+            throw new IllegalArgumentException("a DTLS record carries at most " + limit + " bytes of application data"
+                    + " with this MTU, not " + length);
+        }
+        byte[] bytes = new byte[length];
+        data.duplicate().get(bytes);
+        try {
+            connection.send(bytes, 0, length);
+            return true;
+        } catch (IOException | RuntimeException e) {
+            if (state.get() == DtlsState.CONNECTED) {
+                fail("sending application data failed: " + describe(e), e);
+            }
+            return false;
+        }
+    }
+
+    /** The most application data one {@link #send} takes: the MTU less the record's header and AEAD overhead. */
+    public int maxApplicationDataSize() {
+        DTLSTransport connection = dtls;
+        if (connection != null) {
+            try {
+                return connection.getSendLimit();
+            } catch (IOException e) {
+                // fall through to the estimate
+            }
+        }
+        // RFC 6347 §4.1 header (13) + AES-GCM explicit nonce (8) and tag (16).
+        return datagrams.getSendLimit() - 13 - 8 - 16;
+    }
+
+    /**
+     * RFC 5705 keying material exporter, without a context value, e.g. {@code ("EXTRACTOR-dtls_srtp", 60)}.
+     * The result is secret.
+     *
+     * @throws IllegalStateException    when the transport is not connected
+     * @throws IllegalArgumentException for an empty label or a non-positive length
+     */
+    public byte[] exportKeyingMaterial(String label, int length) {
+        if (label == null || label.isEmpty()) {
+            throw new IllegalArgumentException("an exporter label must not be empty");
+        }
+        if (length <= 0) {
+            throw new IllegalArgumentException("exported keying material must be at least one byte, not " + length);
+        }
+        Exporter keys = exporter;
+        if (keys == null || state.get() != DtlsState.CONNECTED) {
+            throw new IllegalStateException("keying material can be exported only from a connected DTLS transport;"
+                    + " this one is " + state.get());
+        }
+        return keys.export(label, length);
+    }
+
+    /**
+     * RFC 5705 §4 for DTLS 1.2: PRF(master_secret, label, client_random + server_random)[length]. Bouncy Castle
+     * allows its own exporter only inside notifyHandshakeComplete and then forgets the master secret, so this keeps
+     * a copy of it (taken there) for the connection's life; {@link #close()} destroys it.
+     */
+    private static final class Exporter {
+        private final TlsSecret masterSecret;
+        private final int prfAlgorithm;
+        private final byte[] seed;
+
+        Exporter(TlsContext context) {
+            SecurityParameters parameters = context.getSecurityParametersConnection();
+            if (parameters == null || !parameters.isExtendedMasterSecret()) {
+                throw new IllegalStateException("the handshake did not complete with extended_master_secret");
+            }
+            this.masterSecret = context.getCrypto().adoptSecret(parameters.getMasterSecret());
+            this.prfAlgorithm = parameters.getPRFAlgorithm();
+            this.seed = Arrays.concatenate(parameters.getClientRandom(), parameters.getServerRandom());
+        }
+
+        byte[] export(String label, int length) {
+            synchronized (this) {
+                if (!masterSecret.isAlive()) {
+                    throw new IllegalStateException("the DTLS connection is closed; its keys are gone");
+                }
+                return masterSecret.deriveUsingPRF(prfAlgorithm, label, seed, length).extract();
+            }
+        }
+
+        void destroy() {
+            synchronized (this) {
+                if (masterSecret.isAlive()) {
+                    masterSecret.destroy();
+                }
+            }
+        }
+    }
+
+    private void keepExporter(TlsContext context) {
+        exporter = new Exporter(context);
+    }
+
+    public DtlsState state() {
+        return state.get();
+    }
+
+    public DtlsRole role() {
+        return role;
+    }
+
+    /** The use_srtp profile both sides agreed on, once connected. */
+    public Optional<SrtpProfile> srtpProfile() {
+        return Optional.ofNullable(selectedSrtpProfile);
+    }
+
+    /** The events, when the builder was given no listener. */
+    public BlockingQueue<DtlsEvent> events() {
+        return eventQueue;
+    }
+
+    /**
+     * Sends close_notify (RFC 5246 §7.2.1) when connected, cancels a handshake in progress, and stops the virtual
+     * thread; reports {@link DtlsEvent.Closed} unless the transport had already ended. Never blocks; closing twice
+     * does nothing.
+     */
+    @Override
+    public void close() {
+        DtlsState previous = state.getAndUpdate(now -> now == DtlsState.FAILED ? now : DtlsState.CLOSED);
+        if (previous == DtlsState.CLOSED || previous == DtlsState.FAILED) {
+            return;
+        }
+        try {
+            DTLSTransport connection = dtls;
+            if (connection != null) {
+                connection.close(); // close_notify, then closes the datagram transport
+            } else if (tlsPeer != null) {
+                tlsPeer.cancel(); // a handshake in progress: BC alerts the peer and closes its record layer
+            }
+        } catch (IOException | RuntimeException e) {
+            log.debug("closing DTLS: {}", e.toString());
+        } finally {
+            datagrams.close();
+            forgetKeys();
+        }
+        if (previous != DtlsState.NEW) {
+            emit(new DtlsEvent.Closed(false));
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------- virtual thread
+
+    private void run() {
+        DTLSTransport connection;
+        try {
+            connection = handshake();
+        } catch (Throwable e) {
+            ended(e, true);
+            return;
+        }
+        dtls = connection;
+        if (!state.compareAndSet(DtlsState.CONNECTING, DtlsState.CONNECTED)) {
+            closeQuietly(connection); // closed while the handshake finished
+            return;
+        }
+        Optional<SrtpKeyingMaterial> keys = Optional.empty();
+        SrtpProfile profile = selectedSrtpProfile;
+        if (profile != null) {
+            try {
+                keys = Optional.of(SrtpKeyingMaterial.split(profile, role, exporter.export(
+                        SrtpKeyingMaterial.EXPORTER_LABEL, SrtpKeyingMaterial.length(profile))));
+            } catch (RuntimeException e) {
+                fail("exporting the SRTP keying material failed: " + describe(e), e);
+                closeQuietly(connection);
+                return;
+            }
+        }
+        log.debug("DTLS connected as {} (SRTP profile {})", role, profile);
+        emit(new DtlsEvent.Connected(Optional.ofNullable(profile), keys));
+        try {
+            readLoop(connection);
+        } catch (Throwable e) {
+            ended(e, false);
+        }
+    }
+
+    private DTLSTransport handshake() throws IOException {
+        if (role == DtlsRole.CLIENT) {
+            Client client = new Client();
+            tlsPeer = client;
+            return new DTLSClientProtocol().connect(client, datagrams);
+        }
+        Server server = new Server();
+        tlsPeer = server;
+        DTLSServerProtocol protocol = new DTLSServerProtocol();
+        // ICE connectivity checks have proven the peer's address already (RFC 8445 §7.2.5.2.1); skip the
+        // HelloVerifyRequest round trip (RFC 6347 §4.2.1 lets a server do so).
+        protocol.setVerifyRequests(false);
+        return protocol.accept(server, datagrams);
+    }
+
+    private void readLoop(DTLSTransport connection) throws IOException {
+        byte[] buffer = new byte[connection.getReceiveLimit()];
+        while (state.get() == DtlsState.CONNECTED) {
+            int length = connection.receive(buffer, 0, buffer.length, READ_WAIT_MILLIS);
+            if (length >= 0) {
+                ByteBuffer data = ByteBuffer.allocate(length);
+                data.put(buffer, 0, length).flip();
+                emit(new DtlsEvent.DataReceived(data));
+            } else if (peerSentCloseNotify || datagrams.isClosed()) {
+                break;
+            }
+        }
+        ended(null, false);
+    }
+
+    /** The thread is done: decide between Closed and Failed, unless close() already reported. */
+    private void ended(Throwable error, boolean inHandshake) {
+        datagrams.close();
+        forgetKeys();
+        if (peerSentCloseNotify) {
+            DtlsState previous = state.getAndUpdate(now -> isTerminal(now) ? now : DtlsState.CLOSED);
+            if (!isTerminal(previous)) {
+                emit(new DtlsEvent.Closed(true));
+            }
+            return;
+        }
+        if (isTerminal(state.get())) {
+            return; // closed by us: already reported
+        }
+        fail(failureReason(error, inHandshake), error);
+    }
+
+    private String failureReason(Throwable error, boolean inHandshake) {
+        String during = inHandshake ? "the DTLS handshake failed: " : "the DTLS connection failed: ";
+        if (certificateFailure != null) {
+            return during + certificateFailure;
+        }
+        if (error instanceof TlsFatalAlertReceived received) {
+            return during + "the peer sent the fatal alert " + AlertDescription.getText(received.getAlertDescription());
+        }
+        if (peerFatalAlert >= 0) {
+            return during + "the peer sent the fatal alert " + AlertDescription.getText(peerFatalAlert);
+        }
+        if (error instanceof TlsTimeoutException) {
+            return during + "no answer from the peer within " + handshakeTimeoutMillis + " ms";
+        }
+        if (error == null) {
+            return during + "the transport closed";
+        }
+        return during + describe(error);
+    }
+
+    private void fail(String reason, Throwable cause) {
+        DtlsState previous = state.getAndUpdate(now -> isTerminal(now) ? now : DtlsState.FAILED);
+        if (isTerminal(previous)) {
+            return;
+        }
+        log.debug("DTLS failed: {}", reason, cause);
+        datagrams.close();
+        forgetKeys();
+        emit(new DtlsEvent.Failed(reason));
+    }
+
+    private void forgetKeys() {
+        Exporter keys = exporter;
+        if (keys != null) {
+            keys.destroy();
+        }
+    }
+
+    private static boolean isTerminal(DtlsState state) {
+        return state == DtlsState.CLOSED || state == DtlsState.FAILED;
+    }
+
+    private static String describe(Throwable error) {
+        if (error instanceof TlsFatalAlert alert) {
+            String detail = alert.getMessage();
+            return "alert " + AlertDescription.getText(alert.getAlertDescription())
+                    + (detail == null || detail.isBlank() ? "" : " (" + detail + ")");
+        }
+        String message = error.getMessage();
+        return message == null ? error.getClass().getSimpleName() : message;
+    }
+
+    private static void closeQuietly(DTLSTransport connection) {
+        try {
+            connection.close();
+        } catch (IOException | RuntimeException e) {
+            log.debug("closing DTLS: {}", e.toString());
+        }
+    }
+
+    private void emit(DtlsEvent event) {
+        if (listener == null) {
+            eventQueue.add(event);
+        } else {
+            eventExecutor.execute(() -> listener.accept(event));
+        }
+    }
+
+    // -------------------------------------------------------------------------------- Bouncy Castle peers
+
+    /** RFC 8122 §5: the peer's end-entity certificate must match a fingerprint from its description. */
+    private void verifyPeerCertificate(Certificate chain) throws IOException {
+        if (chain == null || chain.isEmpty()) {
+            certificateFailure = "the peer presented no certificate; WebRTC needs one to check the SDP fingerprint"
+                    + " (RFC 8827 §6.5)";
+            throw new TlsFatalAlert(role == DtlsRole.SERVER ? AlertDescription.handshake_failure
+                    : AlertDescription.bad_certificate, certificateFailure);
+        }
+        Optional<String> mismatch = remoteFingerprints.check(chain.getCertificateAt(0).getEncoded());
+        if (mismatch.isPresent()) {
+            certificateFailure = mismatch.get();
+            throw new TlsFatalAlert(AlertDescription.bad_certificate, certificateFailure);
+        }
+    }
+
+    private TlsCredentialedSigner signer(TlsContext context) throws IOException {
+        TlsCertificate own = crypto.createCertificate(certificate.encodedNoCopy());
+        return new JcaDefaultTlsCredentialedSigner(new TlsCryptoParameters(context), crypto,
+                certificate.privateKey(), new Certificate(new TlsCertificate[] {own}), ECDSA_SHA256);
+    }
+
+    private int[] offeredSrtpProfiles() {
+        return srtpProfiles.stream().mapToInt(SrtpProfile::id).toArray();
+    }
+
+    private void onAlertReceived(short level, short description) {
+        if (description == AlertDescription.close_notify) {
+            peerSentCloseNotify = true;
+        } else if (level == AlertLevel.fatal) {
+            peerFatalAlert = description;
+        }
+        log.debug("DTLS alert received: {} {}", AlertLevel.getText(level), AlertDescription.getText(description));
+    }
+
+    private void onAlertRaised(short level, short description, String message) {
+        log.debug("DTLS alert sent: {} {}{}", AlertLevel.getText(level), AlertDescription.getText(description),
+                message == null ? "" : " (" + message + ")");
+    }
+
+    private final class Client extends DefaultTlsClient {
+        Client() {
+            super(DtlsTransport.this.crypto);
+        }
+
+        @Override
+        public void init(org.bouncycastle.tls.TlsClientContext context) {
+            super.init(context);
+            tlsContext = context;
+        }
+
+        @Override
+        protected ProtocolVersion[] getSupportedVersions() {
+            return ProtocolVersion.DTLSv12.only();
+        }
+
+        @Override
+        protected int[] getSupportedCipherSuites() {
+            return TlsUtils.getSupportedCipherSuites(getCrypto(), CLIENT_SUITES);
+        }
+
+        @Override
+        public boolean requiresExtendedMasterSecret() {
+            return true; // RFC 7627: the exporter's output is bound to this very handshake
+        }
+
+        @Override
+        public int getHandshakeTimeoutMillis() {
+            return handshakeTimeoutMillis;
+        }
+
+        @Override
+        public int getHandshakeResendTimeMillis() {
+            return initialRetransmitMillis;
+        }
+
+        @Override
+        @SuppressWarnings({"rawtypes", "unchecked"})
+        public Hashtable getClientExtensions() throws IOException {
+            Hashtable extensions = super.getClientExtensions();
+            if (extensions == null) {
+                extensions = new Hashtable();
+            }
+            if (!srtpProfiles.isEmpty()) {
+                // RFC 5764 §4.1.1, no MKI.
+                TlsSRTPUtils.addUseSRTPExtension(extensions, new UseSRTPData(offeredSrtpProfiles(),
+                        TlsUtils.EMPTY_BYTES));
+            }
+            return extensions;
+        }
+
+        @Override
+        @SuppressWarnings("rawtypes")
+        public void processServerExtensions(Hashtable serverExtensions) throws IOException {
+            super.processServerExtensions(serverExtensions);
+            UseSRTPData chosen = serverExtensions == null ? null : TlsSRTPUtils.getUseSRTPExtension(serverExtensions);
+            if (chosen == null) {
+                return;
+            }
+            // RFC 5764 §4.1.1: exactly one profile, one we offered, and no MKI we did not send.
+            int[] profiles = chosen.getProtectionProfiles();
+            Optional<SrtpProfile> profile = profiles.length == 1 ? SrtpProfile.fromId(profiles[0]) : Optional.empty();
+            if (profile.isEmpty() || !srtpProfiles.contains(profile.get()) || chosen.getMki().length != 0) {
+                throw new TlsFatalAlert(AlertDescription.illegal_parameter, "the server's use_srtp is not one of the"
+                        + " profiles offered");
+            }
+            selectedSrtpProfile = profile.get();
+        }
+
+        @Override
+        public TlsAuthentication getAuthentication() {
+            return new TlsAuthentication() {
+                @Override
+                public void notifyServerCertificate(TlsServerCertificate serverCertificate) throws IOException {
+                    verifyPeerCertificate(serverCertificate.getCertificate());
+                }
+
+                @Override
+                public TlsCredentials getClientCredentials(CertificateRequest request) throws IOException {
+                    if (!contains(request.getCertificateTypes(), ClientCertificateType.ecdsa_sign)) {
+                        throw new TlsFatalAlert(AlertDescription.handshake_failure,
+                                "the server does not take an ECDSA client certificate");
+                    }
+                    Vector<?> algorithms = request.getSupportedSignatureAlgorithms();
+                    if (algorithms != null && !algorithms.contains(ECDSA_SHA256)) {
+                        throw new TlsFatalAlert(AlertDescription.handshake_failure,
+                                "the server does not take ecdsa_secp256r1_sha256 signatures");
+                    }
+                    return signer(context);
+                }
+            };
+        }
+
+        @Override
+        public void notifyHandshakeComplete() throws IOException {
+            super.notifyHandshakeComplete();
+            keepExporter(context);
+        }
+
+        @Override
+        public void notifyAlertReceived(short level, short description) {
+            onAlertReceived(level, description);
+        }
+
+        @Override
+        public void notifyAlertRaised(short level, short description, String message, Throwable cause) {
+            onAlertRaised(level, description, message);
+        }
+    }
+
+    private final class Server extends DefaultTlsServer {
+        Server() {
+            super(DtlsTransport.this.crypto);
+        }
+
+        @Override
+        public void init(org.bouncycastle.tls.TlsServerContext context) {
+            super.init(context);
+            tlsContext = context;
+        }
+
+        @Override
+        protected ProtocolVersion[] getSupportedVersions() {
+            return ProtocolVersion.DTLSv12.only();
+        }
+
+        @Override
+        protected int[] getSupportedCipherSuites() {
+            return TlsUtils.getSupportedCipherSuites(getCrypto(), SERVER_SUITES);
+        }
+
+        @Override
+        public boolean requiresExtendedMasterSecret() {
+            return true;
+        }
+
+        @Override
+        public int getHandshakeTimeoutMillis() {
+            return handshakeTimeoutMillis;
+        }
+
+        @Override
+        public int getHandshakeResendTimeMillis() {
+            return initialRetransmitMillis;
+        }
+
+        @Override
+        @SuppressWarnings("rawtypes")
+        public void processClientExtensions(Hashtable clientExtensions) throws IOException {
+            super.processClientExtensions(clientExtensions);
+            UseSRTPData offered = TlsSRTPUtils.getUseSRTPExtension(clientExtensions);
+            if (offered == null) {
+                return;
+            }
+            // RFC 5764 §4.1.1: the server picks one of the client's profiles; ours in our order of preference.
+            for (SrtpProfile profile : srtpProfiles) {
+                if (contains(offered.getProtectionProfiles(), profile.id())) {
+                    selectedSrtpProfile = profile;
+                    return;
+                }
+            }
+        }
+
+        @Override
+        @SuppressWarnings({"rawtypes", "unchecked"})
+        public Hashtable getServerExtensions() throws IOException {
+            Hashtable extensions = super.getServerExtensions();
+            SrtpProfile profile = selectedSrtpProfile;
+            if (profile != null) {
+                TlsSRTPUtils.addUseSRTPExtension(extensions, new UseSRTPData(new int[] {profile.id()},
+                        TlsUtils.EMPTY_BYTES));
+            }
+            return extensions;
+        }
+
+        @Override
+        public CertificateRequest getCertificateRequest() {
+            // RFC 8827 §6.5: both peers present certificates, each checked against the other's fingerprint.
+            Vector<?> algorithms = TlsUtils.getDefaultSupportedSignatureAlgorithms(context);
+            return new CertificateRequest(new short[] {ClientCertificateType.ecdsa_sign,
+                    ClientCertificateType.rsa_sign}, algorithms, null);
+        }
+
+        @Override
+        public void notifyClientCertificate(Certificate clientCertificate) throws IOException {
+            verifyPeerCertificate(clientCertificate);
+        }
+
+        @Override
+        protected TlsCredentialedSigner getECDSASignerCredentials() throws IOException {
+            return signer(context);
+        }
+
+        @Override
+        public void notifyHandshakeComplete() throws IOException {
+            super.notifyHandshakeComplete();
+            keepExporter(context);
+        }
+
+        @Override
+        public void notifyAlertReceived(short level, short description) {
+            onAlertReceived(level, description);
+        }
+
+        @Override
+        public void notifyAlertRaised(short level, short description, String message, Throwable cause) {
+            onAlertRaised(level, description, message);
+        }
+    }
+
+    private static boolean contains(short[] values, short value) {
+        if (values == null) {
+            return false;
+        }
+        for (short v : values) {
+            if (v == value) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static boolean contains(int[] values, int value) {
+        for (int v : values) {
+            if (v == value) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    // ------------------------------------------------------------------------------------------------ builder
+
+    public static final class Builder {
+        private final DtlsRole role;
+        private final DtlsCertificate certificate;
+        private final List<Fingerprint> remoteFingerprints;
+        private Consumer<ByteBuffer> outbound;
+        private Executor listenerExecutor;
+        private Consumer<DtlsEvent> listener;
+        private int mtu = DEFAULT_MTU;
+        private Duration handshakeTimeout = Duration.ofSeconds(30);
+        private Duration initialRetransmitTimeout = Duration.ofSeconds(1);
+        private List<SrtpProfile> srtpProfiles = List.of(SrtpProfile.AEAD_AES_128_GCM,
+                SrtpProfile.AES128_CM_HMAC_SHA1_80);
+
+        private Builder(DtlsRole role, DtlsCertificate certificate, List<Fingerprint> remoteFingerprints) {
+            if (role == null) {
+                throw new IllegalArgumentException("a DTLS transport needs its role (client or server)");
+            }
+            if (certificate == null) {
+                throw new IllegalArgumentException("a DTLS transport needs this peer's certificate");
+            }
+            this.role = role;
+            this.certificate = certificate;
+            this.remoteFingerprints = remoteFingerprints == null ? List.of() : new ArrayList<>(remoteFingerprints);
+        }
+
+        /**
+         * Where the DTLS datagrams go, each in a buffer of its own; called on the DTLS thread or a {@link #send}
+         * caller's, so it must not block (queue it, or hand it to an event loop). Required.
+         */
+        public Builder outbound(Consumer<ByteBuffer> value) {
+            this.outbound = value;
+            return this;
+        }
+
+        /**
+         * Events go to {@code value} on {@code executor}, one at a time and in order, instead of
+         * {@link DtlsTransport#events()}.
+         */
+        public Builder listener(Executor executor, Consumer<DtlsEvent> value) {
+            if (executor == null || value == null) {
+                throw new IllegalArgumentException("a DTLS listener needs both an executor and a consumer");
+            }
+            this.listenerExecutor = executor;
+            this.listener = value;
+            return this;
+        }
+
+        /** The largest datagram to send, {@value DtlsTransport#DEFAULT_MTU} by default; handshake messages are
+         * fragmented to fit (RFC 6347 §4.2.3). */
+        public Builder mtu(int value) {
+            if (value < 256 || value > RECEIVE_LIMIT) {
+                throw new IllegalArgumentException("a DTLS MTU must be 256–" + RECEIVE_LIMIT + " bytes, not " + value);
+            }
+            this.mtu = value;
+            return this;
+        }
+
+        /** How long the whole handshake may take, 30 s by default. */
+        public Builder handshakeTimeout(Duration value) {
+            this.handshakeTimeout = requirePositiveMillis(value, "handshake timeout");
+            return this;
+        }
+
+        /** The first retransmission timer of a handshake flight, 1 s by default (RFC 6347 §4.2.4.1); it doubles. */
+        public Builder initialRetransmitTimeout(Duration value) {
+            this.initialRetransmitTimeout = requirePositiveMillis(value, "initial retransmission timeout");
+            return this;
+        }
+
+        /**
+         * The use_srtp profiles to offer (client) or accept (server), most preferred first; AEAD_AES_128_GCM and
+         * AES128_CM_HMAC_SHA1_80 by default. Empty leaves use_srtp out.
+         */
+        public Builder srtpProfiles(List<SrtpProfile> value) {
+            this.srtpProfiles = List.copyOf(value);
+            return this;
+        }
+
+        /**
+         * Builds the transport; {@link DtlsTransport#start()} begins the handshake.
+         *
+         * @throws IllegalArgumentException when the outbound sink is missing or no remote fingerprint is usable
+         */
+        public DtlsTransport build() {
+            if (outbound == null) {
+                throw new IllegalArgumentException("a DTLS transport needs an outbound sink for its datagrams");
+            }
+            return new DtlsTransport(this);
+        }
+
+        private static Duration requirePositiveMillis(Duration value, String what) {
+            if (value == null || value.toMillis() <= 0 || value.toMillis() > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("the DTLS " + what + " must be positive milliseconds, not "
+                        + value);
+            }
+            return value;
+        }
+    }
+}

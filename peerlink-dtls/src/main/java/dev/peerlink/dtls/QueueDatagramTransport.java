@@ -1,0 +1,111 @@
+package dev.peerlink.dtls;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * Bouncy Castle's view of the wire: {@link #receive} takes datagrams the ICE layer queued (blocking, so only a
+ * virtual thread calls it) and {@link #send} hands a copy to the outbound sink, never waiting. A full queue drops
+ * the datagram, as a full socket buffer would; DTLS retransmits handshake flights and tolerates loss of the rest.
+ */
+final class QueueDatagramTransport implements org.bouncycastle.tls.DatagramTransport {
+    /** Wakes a receive blocked on the queue when the transport closes. */
+    private static final ByteBuffer WAKE_UP = ByteBuffer.allocate(0);
+
+    private final BlockingQueue<ByteBuffer> inbound;
+    private final Consumer<ByteBuffer> outbound;
+    private final int sendLimit;
+    private final int receiveLimit;
+    /** Only on the server side, and only touched by the thread that receives. */
+    private final EarlyChangeCipherSpecFilter changeCipherSpecFilter;
+    private volatile boolean closed;
+
+    QueueDatagramTransport(int capacity, Consumer<ByteBuffer> outbound, int sendLimit, int receiveLimit,
+                           boolean server) {
+        this.inbound = new ArrayBlockingQueue<>(capacity);
+        this.changeCipherSpecFilter = server ? new EarlyChangeCipherSpecFilter() : null;
+        this.outbound = outbound;
+        this.sendLimit = sendLimit;
+        this.receiveLimit = receiveLimit;
+    }
+
+    /** Queues a copy of {@code datagram}; false when it was dropped (full queue, or closed). Never blocks. */
+    boolean offer(ByteBuffer datagram) {
+        if (closed) {
+            return false;
+        }
+        ByteBuffer copy = ByteBuffer.allocate(datagram.remaining());
+        copy.put(datagram.duplicate()).flip();
+        return inbound.offer(copy);
+    }
+
+    @Override
+    public int getReceiveLimit() {
+        return receiveLimit;
+    }
+
+    @Override
+    public int getSendLimit() {
+        return sendLimit;
+    }
+
+    /** Waits up to {@code waitMillis} for a datagram: its length, or -1 on timeout (BC's contract). */
+    @Override
+    public int receive(byte[] buf, int off, int len, int waitMillis) throws IOException {
+        if (closed) {
+            throw new IOException("the DTLS transport is closed");
+        }
+        ByteBuffer datagram;
+        try {
+            datagram = waitMillis <= 0 ? inbound.poll() : inbound.poll(waitMillis, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted waiting for a DTLS datagram");
+        }
+        if (closed || datagram == WAKE_UP) {
+            throw new IOException("the DTLS transport is closed");
+        }
+        if (datagram == null) {
+            return -1;
+        }
+        int length = Math.min(len, datagram.remaining());
+        datagram.get(buf, off, length);
+        if (changeCipherSpecFilter != null) {
+            length = changeCipherSpecFilter.filter(buf, off, length);
+            if (length == 0) {
+                return -1; // nothing left: as if nothing came
+            }
+        }
+        return length;
+    }
+
+    @Override
+    public void send(byte[] buf, int off, int len) throws IOException {
+        if (closed) {
+            throw new IOException("the DTLS transport is closed");
+        }
+        if (len > sendLimit) {
+            throw new IOException("a " + len + "-byte DTLS datagram exceeds the " + sendLimit + "-byte MTU");
+        }
+        ByteBuffer copy = ByteBuffer.allocate(len);
+        copy.put(buf, off, len).flip();
+        outbound.accept(copy);
+    }
+
+    @Override
+    public void close() {
+        if (!closed) {
+            closed = true;
+            inbound.clear();
+            inbound.offer(WAKE_UP);
+        }
+    }
+
+    boolean isClosed() {
+        return closed;
+    }
+}
