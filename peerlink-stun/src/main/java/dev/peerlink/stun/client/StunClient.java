@@ -7,6 +7,7 @@ import dev.peerlink.stun.StunMessageReader;
 import dev.peerlink.stun.StunMethod;
 import dev.peerlink.stun.TransactionId;
 import dev.peerlink.stun.attribute.StunAttribute;
+import dev.peerlink.stun.transport.ClientSockets;
 import dev.peerlink.stun.transport.SocketAddresses;
 import dev.peerlink.stun.transport.StreamFramer;
 import java.io.EOFException;
@@ -19,17 +20,11 @@ import java.nio.ByteBuffer;
 import java.nio.channels.DatagramChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
-import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 
 /**
  * A blocking STUN client for tools and tests, driving {@link StunTransactions} over one UDP socket or one TCP/TLS
@@ -98,7 +93,7 @@ public final class StunClient implements AutoCloseable {
                     throw e;
                 }
             }
-            Socket socket = transport == StunTransport.TLS ? tlsSocket(serverName, options) : new Socket();
+            Socket socket = transport == StunTransport.TLS ? ClientSockets.tlsSocket(options.insecureTls()) : new Socket();
             try {
                 if (localAddress != null) {
                     socket.bind(localAddress);
@@ -128,22 +123,6 @@ public final class StunClient implements AutoCloseable {
         }
     }
 
-    private static Socket tlsSocket(String serverName, Options options) throws IOException {
-        try {
-            SSLContext context = SSLContext.getInstance("TLS");
-            context.init(null, options.insecureTls() ? new TrustManager[] {new AcceptAnyCertificate()} : null, null);
-            SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket();
-            if (!options.insecureTls()) {
-                SSLParameters parameters = socket.getSSLParameters();
-                parameters.setEndpointIdentificationAlgorithm("HTTPS"); // check the certificate names the server
-                socket.setSSLParameters(parameters);
-            }
-            return socket;
-        } catch (GeneralSecurityException e) {
-            throw new IOException("TLS is not available: " + e.getMessage(), e);
-        }
-    }
-
     private static String describe(String serverName, InetSocketAddress server, StunTransport transport) {
         String address = SocketAddresses.format(server);
         String name = serverName.equals(address) || address.startsWith(serverName + ":")
@@ -151,12 +130,11 @@ public final class StunClient implements AutoCloseable {
         return name + " over " + transport;
     }
 
-    /** The local IP the OS would use toward the server (a UDP connect sends nothing; it only picks a route). */
+    /** The local IP the OS would use toward the server, as an error naming it when there is no route. */
     static java.net.InetAddress localAddressToward(InetSocketAddress server, String serverName)
             throws StunClientException {
-        try (DatagramChannel probe = DatagramChannel.open()) {
-            probe.connect(server);
-            return ((InetSocketAddress) probe.getLocalAddress()).getAddress();
+        try {
+            return ClientSockets.localAddressToward(server);
         } catch (IOException e) {
             throw new StunClientException("no route to the STUN server " + serverName + ": " + e.getMessage(), e);
         }
@@ -321,19 +299,4 @@ public final class StunClient implements AutoCloseable {
         }
     }
 
-    /** For development servers with self-signed certificates; chosen explicitly by the user. */
-    private static final class AcceptAnyCertificate implements X509TrustManager {
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType) {
-        }
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType) {
-        }
-
-        @Override
-        public X509Certificate[] getAcceptedIssuers() {
-            return new X509Certificate[0];
-        }
-    }
 }

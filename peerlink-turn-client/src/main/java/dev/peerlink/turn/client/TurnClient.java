@@ -2,6 +2,7 @@ package dev.peerlink.turn.client;
 
 import dev.peerlink.stun.client.RetransmissionPolicy;
 import dev.peerlink.stun.client.StunTransport;
+import dev.peerlink.stun.transport.ClientSockets;
 import dev.peerlink.stun.transport.SocketAddresses;
 import java.io.EOFException;
 import java.io.IOException;
@@ -14,21 +15,14 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
-import java.nio.channels.DatagramChannel;
-import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.Optional;
 import java.util.function.BooleanSupplier;
-import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLHandshakeException;
-import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509TrustManager;
 
 /**
  * A blocking TURN client for tools and tests: one allocation over one UDP socket or one TCP/TLS connection, driving
@@ -121,7 +115,7 @@ public final class TurnClient implements AutoCloseable {
                 DatagramSocket socket = new DatagramSocket(new InetSocketAddress(localAddressToward(config), 0));
                 return new TurnClient(core, socket, null);
             }
-            Socket socket = transport == StunTransport.TLS ? tlsSocket(options) : new Socket();
+            Socket socket = transport == StunTransport.TLS ? ClientSockets.tlsSocket(options.insecureTls()) : new Socket();
             try {
                 socket.setTcpNoDelay(true);
                 socket.connect(server, (int) options.connectTimeout().toMillis());
@@ -148,27 +142,10 @@ public final class TurnClient implements AutoCloseable {
         }
     }
 
-    private static Socket tlsSocket(Options options) throws IOException {
-        try {
-            SSLContext context = SSLContext.getInstance("TLS");
-            context.init(null, options.insecureTls() ? new TrustManager[] {new AcceptAnyCertificate()} : null, null);
-            SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket();
-            if (!options.insecureTls()) {
-                SSLParameters parameters = socket.getSSLParameters();
-                parameters.setEndpointIdentificationAlgorithm("HTTPS"); // the certificate must name the server
-                socket.setSSLParameters(parameters);
-            }
-            return socket;
-        } catch (GeneralSecurityException e) {
-            throw new IOException("TLS is not available: " + e.getMessage(), e);
-        }
-    }
-
     /** The local IP the OS would use toward the server (a UDP connect sends nothing; it only picks a route). */
     private static InetAddress localAddressToward(TurnClientConfig config) throws TurnClientException {
-        try (DatagramChannel probe = DatagramChannel.open()) {
-            probe.connect(config.server());
-            return ((InetSocketAddress) probe.getLocalAddress()).getAddress();
+        try {
+            return ClientSockets.localAddressToward(config.server());
         } catch (IOException e) {
             throw new TurnClientException("no route to the TURN server " + config.describeServer() + ": "
                     + e.getMessage(), e);
@@ -396,19 +373,4 @@ public final class TurnClient implements AutoCloseable {
                 + " failed: " + (e instanceof EOFException ? "closed by the server" : e.getMessage()), e);
     }
 
-    /** For development servers with self-signed certificates; chosen explicitly by the user. */
-    private static final class AcceptAnyCertificate implements X509TrustManager {
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType) {
-        }
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType) {
-        }
-
-        @Override
-        public X509Certificate[] getAcceptedIssuers() {
-            return new X509Certificate[0];
-        }
-    }
 }
