@@ -2,6 +2,10 @@ package dev.peerlink.cli;
 
 import dev.peerlink.lab.Impairment;
 import dev.peerlink.lab.LabException;
+import dev.peerlink.lab.LabIceMatrix;
+import dev.peerlink.lab.LabIceMatrix.Outcome;
+import dev.peerlink.lab.LabIceMatrix.Path;
+import dev.peerlink.lab.LabIceMatrix.Scenario;
 import dev.peerlink.lab.LabNode;
 import dev.peerlink.lab.LabTopology;
 import dev.peerlink.lab.NatKind;
@@ -10,11 +14,12 @@ import dev.peerlink.stun.client.NatBehavior.Behavior;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
+import java.util.function.Function;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -25,7 +30,11 @@ import picocli.CommandLine.Model.CommandSpec;
         description = {"Build the NAT lab — Linux network namespaces on 198.18.0.0/15 with real kernel NATs in front of "
             + "LANs and a STUN server on a lab \"internet\" — and measure each NAT with RFC 5780 discovery. Needs root. "
             + "Everything is torn down at the end, also after a failure or Ctrl-C; nothing can reach another network.",
-            "Prints a table and writes it as markdown and HTML. Exits non-zero when a NAT does not behave as built."},
+            "Then runs the ICE traversal matrix: two Java ICE peers, one on each side of a pair of NAT kinds, meet through "
+            + "the lab's signaling server and connect with its STUN and TURN (UDP) server; the path taken is compared "
+            + "with the one RFC 4787/8445 predict.",
+            "Prints both tables and writes them as markdown and HTML. Exits non-zero when a NAT does not behave as "
+            + "built, or an ICE scenario fails or takes another path than predicted (known gaps excepted)."},
         footer = {"", "Example:", "  sudo ./peerlink lab --report lab-report"})
 final class LabCommand implements Callable<Integer> {
     private static final Duration MEASURE_TIMEOUT = Duration.ofSeconds(60);
@@ -35,7 +44,10 @@ final class LabCommand implements Callable<Integer> {
 
     @Option(names = "--report", paramLabel = "DIR", description = "Where to write lab-report.md and lab-report.html "
             + "(default: ${DEFAULT-VALUE}).")
-    Path reportDirectory = Path.of("lab-report");
+    java.nio.file.Path reportDirectory = java.nio.file.Path.of("lab-report");
+
+    @Option(names = "--quick", description = "Measure the NATs only; skip the ICE traversal matrix.")
+    boolean quick;
 
     /** One measured row: what was built, what theory expects, what discovery saw. */
     record Row(String where, String built, String expected, String measured, boolean passed) {
@@ -46,9 +58,19 @@ final class LabCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         List<Row> rows = new ArrayList<>();
+        List<LabIceMatrix.Result> ice = List.of();
         LabTopology.Builder builder = LabTopology.builder().publicHost("public");
         for (NatKind kind : NatKind.values()) {
             builder.lan(lanName(kind), kind, 1, Impairment.NONE);
+        }
+        if (!quick) {
+            // Second LANs of the kinds paired with themselves (a full-cone LAN has one host), a LAN with two
+            // hosts, and a second public host.
+            builder.lan(SECOND_FULL, NatKind.FULL_CONE, 1, Impairment.NONE)
+                    .lan(SECOND_PORT, NatKind.PORT_RESTRICTED, 1, Impairment.NONE)
+                    .lan(SECOND_SYM, NatKind.SYMMETRIC, 1, Impairment.NONE)
+                    .lan(SAME_LAN, NatKind.PORT_RESTRICTED, 2, Impairment.NONE)
+                    .publicHost("public2");
         }
         err.println("... building the lab (namespaces, veths, kernel NAT rules)");
         try (LabTopology lab = builder.build()) {
@@ -59,20 +81,76 @@ final class LabCommand implements Callable<Integer> {
                 rows.add(measure(lab, "LAN " + kind.label(), lab.lan(lanName(kind)).host(), kind.label(),
                         expected(kind), err));
             }
+            if (!quick) {
+                err.println("... starting the lab ICE server (STUN, TURN over UDP, signaling) on 198.18.0.3");
+                lab.startIceServer();
+                ice = LabIceMatrix.run(lab, scenarios(), err);
+            }
         }
         printTable(out, rows);
+        if (!quick) {
+            out.println();
+            printIceTable(out, ice);
+        }
         Files.createDirectories(reportDirectory);
-        Path markdown = reportDirectory.resolve("lab-report.md");
-        Path html = reportDirectory.resolve("lab-report.html");
-        Files.writeString(markdown, markdown(rows));
-        Files.writeString(html, html(rows));
+        java.nio.file.Path markdown = reportDirectory.resolve("lab-report.md");
+        java.nio.file.Path html = reportDirectory.resolve("lab-report.html");
+        Files.writeString(markdown, markdown(rows, ice));
+        Files.writeString(html, html(rows, ice));
         out.println("Report: " + markdown + " and " + html);
         long failed = rows.stream().filter(row -> !row.passed()).count();
+        long iceFailed = ice.stream().filter(result -> result.outcome() == Outcome.FAILED).count();
         if (failed > 0) {
             err.println("peerlink lab: " + failed + " of " + rows.size() + " NATs did not behave as built");
-            return 1;
         }
-        return 0;
+        if (iceFailed > 0) {
+            err.println("peerlink lab: " + iceFailed + " of " + ice.size() + " ICE scenarios failed or took another "
+                    + "path than predicted");
+        }
+        return failed > 0 || iceFailed > 0 ? 1 : 0;
+    }
+
+    private static final String SECOND_FULL = "full2";
+    private static final String SECOND_PORT = "port2";
+    private static final String SECOND_SYM = "sym2";
+    private static final String SAME_LAN = "same";
+
+    /**
+     * The ICE matrix: a representative set of pairs over public host, full-cone, address-restricted,
+     * port-restricted and symmetric, both peers on one LAN, and the firewall. Predictions (RFC 4787, RFC 8445):
+     * one LAN or two public hosts reach each other's host candidates; a symmetric NAT (new port per destination)
+     * against a filter that wants the exact port it sent to (port-restricted, symmetric) leaves only the relay;
+     * every other pair punches through with server- or peer-reflexive candidates. The firewall lets only TCP 443
+     * out, which needs TURN over TLS: not in peerlink's ICE yet, so that row is a known gap.
+     */
+    static List<Scenario> scenarios() {
+        Function<LabTopology, LabNode> pub = lab -> lab.publicHost("public");
+        Function<LabTopology, LabNode> pub2 = lab -> lab.publicHost("public2");
+        Function<LabTopology, LabNode> full = lab -> lab.lan(lanName(NatKind.FULL_CONE)).host();
+        Function<LabTopology, LabNode> full2 = lab -> lab.lan(SECOND_FULL).host();
+        Function<LabTopology, LabNode> addr = lab -> lab.lan(lanName(NatKind.ADDRESS_RESTRICTED)).host();
+        Function<LabTopology, LabNode> port = lab -> lab.lan(lanName(NatKind.PORT_RESTRICTED)).host();
+        Function<LabTopology, LabNode> port2 = lab -> lab.lan(SECOND_PORT).host();
+        Function<LabTopology, LabNode> sym = lab -> lab.lan(lanName(NatKind.SYMMETRIC)).host();
+        Function<LabTopology, LabNode> sym2 = lab -> lab.lan(SECOND_SYM).host();
+        Function<LabTopology, LabNode> fw = lab -> lab.lan(lanName(NatKind.FIREWALL_TCP_443)).host();
+        Function<LabTopology, LabNode> same1 = lab -> lab.lan(SAME_LAN).hosts().get(0);
+        Function<LabTopology, LabNode> same2 = lab -> lab.lan(SAME_LAN).hosts().get(1);
+        Optional<String> none = Optional.empty();
+        return List.of(
+                new Scenario("public × public", "public host", "public host", pub, pub2, Path.HOST, none),
+                new Scenario("same LAN", "port-restricted", "same LAN", same1, same2, Path.HOST, none),
+                new Scenario("full × full", "full-cone", "full-cone", full, full2, Path.SRFLX, none),
+                new Scenario("port × port", "port-restricted", "port-restricted", port, port2, Path.SRFLX, none),
+                new Scenario("addr × port", "address-restricted", "port-restricted", addr, port, Path.SRFLX, none),
+                new Scenario("public × port", "public host", "port-restricted", pub, port, Path.SRFLX, none),
+                new Scenario("public × sym", "public host", "symmetric", pub, sym, Path.SRFLX, none),
+                new Scenario("full × sym", "full-cone", "symmetric", full, sym, Path.SRFLX, none),
+                new Scenario("addr × sym", "address-restricted", "symmetric", addr, sym, Path.SRFLX, none),
+                new Scenario("port × sym", "port-restricted", "symmetric", port, sym, Path.RELAY_UDP, none),
+                new Scenario("sym × sym", "symmetric", "symmetric", sym, sym2, Path.RELAY_UDP, none),
+                new Scenario("firewall × public", "firewall-tcp-443", "public host", fw, pub, Path.RELAY_TLS,
+                        Optional.of("TURN over TLS not in ICE yet")));
     }
 
     /** Lab names are short (they become parts of interface names). */
@@ -119,7 +197,24 @@ final class LabCommand implements Callable<Integer> {
         }
     }
 
-    static String markdown(List<Row> rows) {
+    private static void printIceTable(PrintWriter out, List<LabIceMatrix.Result> results) {
+        String format = "%-20s %-20s %-18s %-16s %-16s %7s  %s%n";
+        out.printf(Locale.ROOT, format, "ICE scenario", "side A", "side B", "expected path", "path taken", "ms",
+                "result");
+        for (LabIceMatrix.Result result : results) {
+            Scenario scenario = result.scenario();
+            out.printf(Locale.ROOT, format, scenario.name(), scenario.sideA(), scenario.sideB(),
+                    scenario.expected().label(), result.takenLabel(), millis(result), result.outcomeLabel());
+        }
+        results.stream().filter(result -> result.outcome() != Outcome.OK)
+                .forEach(result -> out.println("  " + result.scenario().name() + ": " + result.detail()));
+    }
+
+    private static String millis(LabIceMatrix.Result result) {
+        return result.millis() < 0 ? "—" : String.valueOf(result.millis());
+    }
+
+    static String markdown(List<Row> rows, List<LabIceMatrix.Result> ice) {
         StringBuilder text = new StringBuilder("# peerlink NAT lab\n\n| where | built | expected | measured | result |\n"
                 + "|---|---|---|---|---|\n");
         for (Row row : rows) {
@@ -127,18 +222,31 @@ final class LabCommand implements Callable<Integer> {
                     .append(row.expected()).append(" | ").append(row.measured()).append(" | ")
                     .append(row.passed() ? "ok" : "**FAILED**").append(" |\n");
         }
+        if (!ice.isEmpty()) {
+            text.append("\n## ICE traversal matrix (Java peers)\n\n| scenario | side A | side B | expected path "
+                    + "| path taken | ms to connected | result |\n|---|---|---|---|---|---|---|\n");
+            for (LabIceMatrix.Result result : ice) {
+                Scenario scenario = result.scenario();
+                text.append("| ").append(scenario.name()).append(" | ").append(scenario.sideA()).append(" | ")
+                        .append(scenario.sideB()).append(" | ").append(scenario.expected().label()).append(" | ")
+                        .append(result.takenLabel()).append(" | ").append(millis(result)).append(" | ")
+                        .append(result.outcome() == Outcome.FAILED ? "**FAILED** (" + result.detail() + ")"
+                                : result.outcomeLabel()).append(" |\n");
+            }
+        }
         return text.toString();
     }
 
-    static String html(List<Row> rows) {
+    static String html(List<Row> rows, List<LabIceMatrix.Result> ice) {
         StringBuilder text = new StringBuilder("""
                 <!doctype html>
                 <html lang="en"><head><meta charset="utf-8"><title>peerlink NAT lab</title>
                 <style>
                 body { font-family: system-ui, sans-serif; margin: 2em; }
-                table { border-collapse: collapse; }
+                table { border-collapse: collapse; margin-bottom: 2em; }
                 th, td { border: 1px solid #ccc; padding: .4em .8em; text-align: left; }
                 tr.ok td.result { background: #d7f5d7; } tr.failed td.result { background: #f8d0d0; }
+                tr.known-gap td.result { background: #fbeec0; }
                 </style></head><body>
                 <h1>peerlink NAT lab</h1>
                 <table><tr><th>where</th><th>built</th><th>expected</th><th>measured</th><th>result</th></tr>
@@ -149,7 +257,29 @@ final class LabCommand implements Callable<Integer> {
                     .append(escape(row.expected())).append("</td><td>").append(escape(row.measured()))
                     .append("</td><td class=\"result\">").append(row.passed() ? "ok" : "FAILED").append("</td></tr>\n");
         }
-        return text.append("</table></body></html>\n").toString();
+        text.append("</table>\n");
+        if (!ice.isEmpty()) {
+            text.append("<h2>ICE traversal matrix (Java peers)</h2>\n<table><tr><th>scenario</th><th>side A</th>"
+                    + "<th>side B</th><th>expected path</th><th>path taken</th><th>ms to connected</th>"
+                    + "<th>result</th></tr>\n");
+            for (LabIceMatrix.Result result : ice) {
+                Scenario scenario = result.scenario();
+                String css = switch (result.outcome()) {
+                    case OK -> "ok";
+                    case FAILED -> "failed";
+                    case KNOWN_GAP -> "known-gap";
+                };
+                text.append("<tr class=\"").append(css).append("\"><td>").append(escape(scenario.name()))
+                        .append("</td><td>").append(escape(scenario.sideA())).append("</td><td>")
+                        .append(escape(scenario.sideB())).append("</td><td>").append(escape(scenario.expected().label()))
+                        .append("</td><td>").append(escape(result.takenLabel())).append("</td><td>")
+                        .append(millis(result)).append("</td><td class=\"result\" title=\"")
+                        .append(escape(result.detail())).append("\">").append(escape(result.outcomeLabel()))
+                        .append("</td></tr>\n");
+            }
+            text.append("</table>\n");
+        }
+        return text.append("</body></html>\n").toString();
     }
 
     private static String escape(String text) {

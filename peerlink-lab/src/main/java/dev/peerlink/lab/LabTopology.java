@@ -442,6 +442,29 @@ public final class LabTopology implements AutoCloseable {
         return process;
     }
 
+    /**
+     * Starts the lab's ICE server in the server namespace ({@link LabIceServer}: STUN and TURN over UDP on
+     * 198.18.0.3:{@value LabIceServer#PORT}, signaling on 198.18.0.3:{@value LabIceServer#HTTP_PORT}) and waits until
+     * it listens. It runs beside {@link #startStunServer()}.
+     */
+    public LabProcess startIceServer() throws LabException {
+        LabProcess process = startJava(server, "the lab ICE server (STUN, TURN, signaling)",
+                LabIceServer.class.getName(), List.of(SERVER_SECONDARY.getHostAddress()));
+        process.awaitOutput(LabIceServer.READY, Duration.ofSeconds(60));
+        return process;
+    }
+
+    /** The signaling URI of {@link #startIceServer()}'s server. */
+    public static java.net.URI iceSignalingUri() {
+        return java.net.URI.create("ws://" + SERVER_SECONDARY.getHostAddress() + ":" + LabIceServer.HTTP_PORT
+                + "/signaling/v1");
+    }
+
+    /** The STUN/TURN address of {@link #startIceServer()}'s server. */
+    public static InetSocketAddress iceServerAddress() {
+        return new InetSocketAddress(SERVER_SECONDARY, LabIceServer.PORT);
+    }
+
     /** Runs RFC 5780 NAT behaviour discovery (what {@code peerlink nat-type} does) from {@code host}. */
     public NatTypeResult discoverNat(LabNode host, Duration timeout) throws LabException {
         return probe(host, timeout, "nat-type", SERVER_PRIMARY.getHostAddress() + ":" + LabStunServer.PORT);

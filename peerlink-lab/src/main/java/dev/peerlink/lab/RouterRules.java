@@ -68,12 +68,21 @@ public final class RouterRules {
                         """));
             }
             // Linux conntrack: the source port is kept while it is free (endpoint-independent mapping), and
-            // only packets of a tracked flow come back in (address-and-port-dependent filtering).
-            case PORT_RESTRICTED -> rules.add(RuleCommand.of("iptables", "-t", "nat", "-A", "POSTROUTING",
-                    "-o", WAN, "-j", "MASQUERADE"));
+            // only packets of a tracked flow come back in (address-and-port-dependent filtering). Unsolicited
+            // packets to the router itself are dropped in INPUT, as a home router's WAN firewall does: otherwise
+            // conntrack confirms an entry for each (say, a peer's ICE check arriving before our own went out), and
+            // our later packet to that peer clashes with it and leaves on another port, breaking the mapping.
+            case PORT_RESTRICTED -> {
+                rules.add(RuleCommand.of("iptables", "-t", "nat", "-A", "POSTROUTING", "-o", WAN, "-j",
+                        "MASQUERADE"));
+                rules.add(dropUnsolicitedInput());
+            }
             // A random source port for every new flow: each destination sees another port (RFC 4787 APDM).
-            case SYMMETRIC -> rules.add(RuleCommand.of("iptables", "-t", "nat", "-A", "POSTROUTING",
-                    "-o", WAN, "-j", "MASQUERADE", "--random-fully"));
+            case SYMMETRIC -> {
+                rules.add(RuleCommand.of("iptables", "-t", "nat", "-A", "POSTROUTING", "-o", WAN, "-j",
+                        "MASQUERADE", "--random-fully"));
+                rules.add(dropUnsolicitedInput());
+            }
             case FIREWALL_TCP_443 -> {
                 rules.add(RuleCommand.of("iptables", "-t", "nat", "-A", "POSTROUTING", "-o", WAN, "-j",
                         "MASQUERADE"));
@@ -87,6 +96,12 @@ public final class RouterRules {
             }
         }
         return rules;
+    }
+
+    /** A NEW packet dropped before conntrack confirms it leaves no entry behind for a later flow to clash with. */
+    private static RuleCommand dropUnsolicitedInput() {
+        return RuleCommand.of("iptables", "-A", "INPUT", "-i", WAN, "-m", "conntrack", "--ctstate", "NEW", "-j",
+                "DROP");
     }
 
     private static void fullCone(List<RuleCommand> rules, String wan, String host) {

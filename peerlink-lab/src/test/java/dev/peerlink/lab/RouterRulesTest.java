@@ -19,13 +19,15 @@ class RouterRulesTest {
     @Test
     void portRestrictedIsPlainMasquerade() {
         assertThat(lines(NatKind.PORT_RESTRICTED))
-                .containsExactly("iptables -t nat -A POSTROUTING -o wan -j MASQUERADE");
+                .containsExactly("iptables -t nat -A POSTROUTING -o wan -j MASQUERADE",
+                        "iptables -A INPUT -i wan -m conntrack --ctstate NEW -j DROP");
     }
 
     @Test
     void symmetricIsMasqueradeWithRandomPorts() {
         assertThat(lines(NatKind.SYMMETRIC))
-                .containsExactly("iptables -t nat -A POSTROUTING -o wan -j MASQUERADE --random-fully");
+                .containsExactly("iptables -t nat -A POSTROUTING -o wan -j MASQUERADE --random-fully",
+                        "iptables -A INPUT -i wan -m conntrack --ctstate NEW -j DROP");
     }
 
     @Test
