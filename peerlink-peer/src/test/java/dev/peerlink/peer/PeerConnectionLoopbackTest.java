@@ -39,25 +39,41 @@ class PeerConnectionLoopbackTest {
         }
     }
 
-    /** a offers, b answers; candidates trickle both ways. */
+    /** a offers, b answers; candidates trickle both ways, held back until the remote description is set. */
     private void connect(PeerConnectionConfig aConfig, PeerConnectionConfig bConfig) {
         a = PeerConnection.create(aConfig, aEvents);
         b = PeerConnection.create(bConfig, bEvents);
-        aEvents.candidateSink = candidate -> trickle(b, candidate);
-        bEvents.candidateSink = candidate -> trickle(a, candidate);
+        Trickle toB = new Trickle();
+        Trickle toA = new Trickle();
+        aEvents.candidateSink = toB::offer;
+        bEvents.candidateSink = toA::offer;
         String offer = a.createOffer();
         a.setLocalDescription(offer);
         b.setRemoteDescription(offer);
+        toB.ready(b);
         String answer = b.createAnswer();
         b.setLocalDescription(answer);
         a.setRemoteDescription(answer);
+        toA.ready(a);
     }
 
-    private static void trickle(PeerConnection to, String candidate) {
-        try {
-            to.addIceCandidate(candidate);
-        } catch (IllegalStateException e) {
-            // before the remote description: the candidate is in the description anyway
+    /** Candidates for one peer: queued until its remote description is set (W3C addIceCandidate needs one). */
+    private static final class Trickle {
+        private final java.util.List<String> queued = new java.util.ArrayList<>();
+        private PeerConnection target;
+
+        synchronized void offer(String candidate) {
+            if (target == null) {
+                queued.add(candidate);
+            } else {
+                target.addIceCandidate(candidate);
+            }
+        }
+
+        synchronized void ready(PeerConnection pc) {
+            target = pc;
+            queued.forEach(pc::addIceCandidate);
+            queued.clear();
         }
     }
 
@@ -222,15 +238,19 @@ class PeerConnectionLoopbackTest {
     void aFingerprintMismatchFailsTheConnection() {
         a = PeerConnection.create(loopback(), aEvents);
         b = PeerConnection.create(loopback(), bEvents);
-        aEvents.candidateSink = candidate -> trickle(b, candidate);
-        bEvents.candidateSink = candidate -> trickle(a, candidate);
+        Trickle toB = new Trickle();
+        Trickle toA = new Trickle();
+        aEvents.candidateSink = toB::offer;
+        bEvents.candidateSink = toA::offer;
         String offer = a.createOffer();
         a.setLocalDescription(offer);
         String otherFingerprint = DtlsCertificate.generate().fingerprint().toAttribute().toString();
         b.setRemoteDescription(offer.replaceAll("a=fingerprint:[^\r\n]*", "a=" + otherFingerprint));
+        toB.ready(b);
         String answer = b.createAnswer();
         b.setLocalDescription(answer);
         a.setRemoteDescription(answer);
+        toA.ready(a);
         await().atMost(PATIENCE).until(() -> b.connectionState() == PeerConnectionState.FAILED);
         await().atMost(PATIENCE).until(() -> a.connectionState() == PeerConnectionState.FAILED);
         assertThat(bEvents.states).doesNotContain(PeerConnectionState.CONNECTED);

@@ -11,6 +11,9 @@ final class Recorder implements PeerConnectionListener {
     final List<PeerConnectionState> states = new CopyOnWriteArrayList<>();
     final List<IceConnectionState> iceStates = new CopyOnWriteArrayList<>();
     final LinkedBlockingQueue<DataChannel> remoteChannels = new LinkedBlockingQueue<>();
+    /** Remote channels by label, each with an inbox attached before any message could arrive. */
+    final java.util.Map<String, DataChannel> remoteByLabel = new java.util.concurrent.ConcurrentHashMap<>();
+    final java.util.Map<String, Inbox> remoteInboxes = new java.util.concurrent.ConcurrentHashMap<>();
     final List<String> candidates = new CopyOnWriteArrayList<>();
     volatile boolean gatheringDone;
     volatile Consumer<String> candidateSink = candidate -> { };
@@ -37,6 +40,8 @@ final class Recorder implements PeerConnectionListener {
 
     @Override
     public void onDataChannel(DataChannel channel) {
+        remoteInboxes.put(channel.label(), Inbox.of(channel));
+        remoteByLabel.put(channel.label(), channel);
         remoteChannels.add(channel);
     }
 }
