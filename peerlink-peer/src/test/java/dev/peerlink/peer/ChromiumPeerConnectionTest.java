@@ -174,6 +174,94 @@ class ChromiumPeerConnectionTest {
         }
     }
 
+    @Test
+    void aFingerprintThatDoesNotMatchChromiumsCertificateFailsTheConnection() throws Exception {
+        try (NetworkNamespace namespace = NetworkNamespace.create();
+             Chromium chromium = Chromium.launchIn(namespace, RAW_IPS)) {
+            Chromium.Page page = chromium.newPage("about:blank");
+            page.evaluate(HELPERS);
+            page.evaluate("""
+                    (async () => {
+                      track(pc.createDataChannel('chat'));
+                      await pc.setLocalDescription(await pc.createOffer());
+                      return 'ok';
+                    })()
+                    """);
+            String offer = page.evaluate(GATHERED).asText();
+            String wrong = "a=" + dev.peerlink.dtls.DtlsCertificate.generate().fingerprint().toAttribute();
+            Recorder events = new Recorder();
+            try (PeerConnection pc = PeerConnection.create(inNamespace(namespace), events)) {
+                pc.setRemoteDescription(offer.replaceAll("a=fingerprint:[^\r\n]*", wrong));
+                await().atMost(PATIENCE).until(() -> events.gatheringDone);
+                String answer = pc.createAnswer();
+                pc.setLocalDescription(answer);
+                page.evaluate("pc.setRemoteDescription({type: 'answer', sdp: %s}).then(() => 'ok')"
+                        .formatted(JSON.writeValueAsString(answer)));
+                await().atMost(PATIENCE).until(() -> pc.connectionState() == PeerConnectionState.FAILED);
+                assertThat(events.states).doesNotContain(PeerConnectionState.CONNECTED);
+                await().atMost(PATIENCE).until(() -> page.evaluate("pc.connectionState").asText().equals("failed"));
+                assertThat(page.evaluate("chans.chat.open").asBoolean()).isFalse();
+            }
+        }
+    }
+
+    /** 100 MiB from Java to Chromium, echoed back; both directions compared by SHA-256. */
+    @Test
+    void hundredMebibytesJavaToChromiumAndBackByEcho() throws Exception {
+        final int total = 100 * 1024 * 1024;
+        final int chunk = 64 * 1024;
+        try (NetworkNamespace namespace = NetworkNamespace.create();
+             Chromium chromium = Chromium.launchIn(namespace, RAW_IPS)) {
+            Chromium.Page page = chromium.newPage("about:blank");
+            page.evaluate(HELPERS);
+            page.evaluate("""
+                    (async () => {
+                      const c = track(pc.createDataChannel('echo'));
+                      c.dc.onmessage = e => { c.dc.send(e.data); };
+                      await pc.setLocalDescription(await pc.createOffer());
+                      return 'ok';
+                    })()
+                    """);
+            String offer = page.evaluate(GATHERED).asText();
+            Recorder events = new Recorder();
+            try (PeerConnection pc = PeerConnection.create(inNamespace(namespace), events)) {
+                java.security.MessageDigest received = java.security.MessageDigest.getInstance("SHA-256");
+                java.util.concurrent.atomic.AtomicLong receivedBytes = new java.util.concurrent.atomic.AtomicLong();
+                pc.setRemoteDescription(offer);
+                await().atMost(PATIENCE).until(() -> events.gatheringDone);
+                String answer = pc.createAnswer();
+                pc.setLocalDescription(answer);
+                page.evaluate("pc.setRemoteDescription({type: 'answer', sdp: %s}).then(() => 'ok')"
+                        .formatted(JSON.writeValueAsString(answer)));
+                awaitConnected(page, pc);
+                await().atMost(PATIENCE).until(() -> events.remoteByLabel.containsKey("echo"));
+                DataChannel echo = events.remoteByLabel.get("echo");
+                echo.onMessage(message -> { // the listener thread: one at a time, in order
+                    received.update(message.data());
+                    receivedBytes.addAndGet(message.data().length);
+                });
+                java.security.MessageDigest sent = java.security.MessageDigest.getInstance("SHA-256");
+                java.util.Random random = new java.util.Random(100);
+                long started = System.nanoTime();
+                for (int offset = 0; offset < total; offset += chunk) {
+                    byte[] data = new byte[chunk];
+                    random.nextBytes(data);
+                    sent.update(data);
+                    await().atMost(PATIENCE).pollInterval(Duration.ofMillis(1))
+                            .until(() -> echo.bufferedAmount() < 4L * 1024 * 1024);
+                    echo.send(data);
+                }
+                await().atMost(Duration.ofMinutes(3)).pollInterval(Duration.ofMillis(50))
+                        .until(() -> receivedBytes.get() >= total);
+                double seconds = (System.nanoTime() - started) / 1e9;
+                assertThat(receivedBytes.get()).isEqualTo(total);
+                assertThat(received.digest()).isEqualTo(sent.digest());
+                System.out.printf("100 MiB Java -> Chromium -> Java echo: %.1f s, %.1f MiB/s each way%n", seconds,
+                        100 / seconds);
+            }
+        }
+    }
+
     private static void awaitConnected(Chromium.Page page, PeerConnection pc) {
         await().atMost(PATIENCE).until(() -> pc.connectionState() == PeerConnectionState.CONNECTED);
         await().atMost(PATIENCE).until(() -> "connected".equals(page.evaluate("pc.connectionState").asText()));
