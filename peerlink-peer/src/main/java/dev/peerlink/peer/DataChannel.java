@@ -133,7 +133,8 @@ public final class DataChannel {
     /**
      * Sends a text message.
      *
-     * @throws IllegalStateException    when the channel is not open
+     * @throws IllegalStateException    when the channel is not open, or its send buffer
+     *                                  ({@link PeerConnection#MAX_SEND_BUFFER}) cannot take the message
      * @throws IllegalArgumentException when the message exceeds the peer's {@code a=max-message-size}
      */
     public void send(String text) {
@@ -158,6 +159,10 @@ public final class DataChannel {
         if (length > max) {
             throw new IllegalArgumentException("a " + length + "-byte message exceeds the peer's max-message-size of "
                     + max + " bytes");
+        }
+        if (bufferedAmount() + length > PeerConnection.MAX_SEND_BUFFER) {
+            throw new IllegalStateException("data channel '" + label + "' already buffers " + bufferedAmount()
+                    + " bytes; wait for bufferedAmount() to fall (onBufferedAmountLow) before sending more");
         }
     }
 

@@ -65,6 +65,8 @@ public final class PeerConnection implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(PeerConnection.class);
     private static final AtomicInteger NUMBER = new AtomicInteger();
     private static final SecureRandom RANDOM = new SecureRandom();
+    /** Bytes a channel's send queue holds before {@code send} refuses more (W3C: OperationError). */
+    public static final long MAX_SEND_BUFFER = 16L * 1024 * 1024;
     /** What we advertise and reassemble (RFC 8841 §6). */
     public static final int MAX_MESSAGE_SIZE = 256 * 1024;
     /** RFC 8841 §6.1: the peer's limit when its description has no {@code a=max-message-size}. */
@@ -79,6 +81,7 @@ public final class PeerConnection implements AutoCloseable {
     private final AtomicLong messagesSent = new AtomicLong();
     private final AtomicLong messagesReceived = new AtomicLong();
     private volatile Thread loopThread;
+    private volatile Thread listenerThreadRef;
     private volatile PeerConnectionState state = PeerConnectionState.NEW;
     private volatile long peerMaxMessageSize = DEFAULT_PEER_MAX_MESSAGE_SIZE;
 
@@ -113,8 +116,11 @@ public final class PeerConnection implements AutoCloseable {
             loopThread = thread;
             return thread;
         });
-        this.listenerThread = Executors.newSingleThreadExecutor(
-                Thread.ofPlatform().daemon().name("peerlink-peer-listener-" + number).factory());
+        this.listenerThread = Executors.newSingleThreadExecutor(runnable -> {
+            Thread thread = Thread.ofPlatform().daemon().name("peerlink-peer-listener-" + number).unstarted(runnable);
+            listenerThreadRef = thread;
+            return thread;
+        });
     }
 
     public static PeerConnection create(PeerConnectionConfig config, PeerConnectionListener listener) {
@@ -360,6 +366,9 @@ public final class PeerConnection implements AutoCloseable {
         }
         loop.shutdown();
         listenerThread.shutdown();
+        if (Thread.currentThread() == listenerThreadRef) {
+            return; // closed from a callback: the remaining callbacks run after this one returns
+        }
         try {
             listenerThread.awaitTermination(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
@@ -575,6 +584,7 @@ public final class PeerConnection implements AutoCloseable {
                         .localPort(SCTP_PORT).remotePort(remoteSctpPort).mtu(mtu)
                         .maxMessageSize(MAX_MESSAGE_SIZE)
                         .peerMaxMessageSize(peerMaxMessageSize == Long.MAX_VALUE ? 1L << 40 : peerMaxMessageSize)
+                        .maxSendBuffer(MAX_SEND_BUFFER)
                         .build();
                 boolean client = dtlsRole == DtlsRole.CLIENT;
                 SctpAssociation association = client ? SctpAssociation.client(sctpConfig, RANDOM)
