@@ -1,0 +1,870 @@
+package dev.peerlink.peer;
+
+import dev.peerlink.datachannel.DataChannelEvent;
+import dev.peerlink.datachannel.DataChannelManager;
+import dev.peerlink.datachannel.DataChannelOptions;
+import dev.peerlink.dtls.DtlsEvent;
+import dev.peerlink.dtls.DtlsRole;
+import dev.peerlink.dtls.DtlsTransport;
+import dev.peerlink.ice.CandidatePairStats;
+import dev.peerlink.ice.IceAgentConfig;
+import dev.peerlink.ice.IceCandidate;
+import dev.peerlink.ice.IceConnectionState;
+import dev.peerlink.ice.IceEvent;
+import dev.peerlink.ice.IceRole;
+import dev.peerlink.ice.netty.IceSession;
+import dev.peerlink.sctp.SctpAssociation;
+import dev.peerlink.sctp.SctpConfig;
+import dev.peerlink.sdp.Attribute;
+import dev.peerlink.sdp.Connection;
+import dev.peerlink.sdp.Fingerprint;
+import dev.peerlink.sdp.Group;
+import dev.peerlink.sdp.IceCandidateLine;
+import dev.peerlink.sdp.MediaDescription;
+import dev.peerlink.sdp.Origin;
+import dev.peerlink.sdp.SdpParseException;
+import dev.peerlink.sdp.SessionDescription;
+import dev.peerlink.sdp.SetupRole;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A W3C-style peer connection for data channels: JSEP (RFC 8829) offers and answers with one
+ * {@code m=application UDP/DTLS/SCTP webrtc-datachannel} section (RFC 8841), ICE ({@link IceSession}), DTLS
+ * ({@link DtlsTransport}) and SCTP data channels ({@link DataChannelManager}).
+ *
+ * <p>Threads: every call into the data channel manager happens on one single-threaded "peer loop", which also
+ * receives the ICE and DTLS events and drives the SCTP timers; public methods hop onto it and wait for it (never
+ * call them from a listener while expecting the loop to be idle—they are fine from listeners, which run on a
+ * separate listener thread). Listener callbacks run in order on the listener thread.
+ *
+ * <p>Wiring: ICE data whose first byte is 20–63 (RFC 7983) goes to DTLS; DTLS records go out through ICE; DTLS
+ * application data is SCTP (RFC 8261) for the manager, whose packets go back out through DTLS.
+ */
+public final class PeerConnection implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(PeerConnection.class);
+    private static final AtomicInteger NUMBER = new AtomicInteger();
+    private static final SecureRandom RANDOM = new SecureRandom();
+    /** Bytes a channel's send queue holds before {@code send} refuses more (W3C: OperationError). */
+    public static final long MAX_SEND_BUFFER = 16L * 1024 * 1024;
+    /** What we advertise and reassemble (RFC 8841 §6). */
+    public static final int MAX_MESSAGE_SIZE = 256 * 1024;
+    /** RFC 8841 §6.1: the peer's limit when its description has no {@code a=max-message-size}. */
+    private static final long DEFAULT_PEER_MAX_MESSAGE_SIZE = 65536;
+    private static final int SCTP_PORT = 5000;
+
+    private final PeerConnectionConfig config;
+    private final PeerConnectionListener listener;
+    private final ScheduledExecutorService loop;
+    private final ExecutorService listenerThread;
+    private final String sessionId = Long.toString(RANDOM.nextLong() & Long.MAX_VALUE);
+    private final AtomicLong messagesSent = new AtomicLong();
+    private final AtomicLong messagesReceived = new AtomicLong();
+    private volatile Thread loopThread;
+    private volatile Thread listenerThreadRef;
+    private volatile PeerConnectionState state = PeerConnectionState.NEW;
+    private volatile long peerMaxMessageSize = DEFAULT_PEER_MAX_MESSAGE_SIZE;
+
+    // ---- peer-loop state
+    private IceSession ice;
+    private boolean offerer;
+    private long sessionVersion = 1;
+    private String mid = "0";
+    private SessionDescription localDescription;
+    private SessionDescription remoteDescription;
+    private boolean remoteIsOffer;
+    private List<Fingerprint> remoteFingerprints;
+    private SetupRole remoteSetup;
+    private int remoteSctpPort = SCTP_PORT;
+    private DtlsRole dtlsRole;
+    private DtlsTransport dtls;
+    private final List<byte[]> earlyDtls = new ArrayList<>();
+    private DataChannelManager manager;
+    private boolean sctpConnected;
+    private final List<DataChannel> pendingChannels = new ArrayList<>();
+    private final Map<dev.peerlink.datachannel.DataChannel, DataChannel> handles = new IdentityHashMap<>();
+    private ScheduledFuture<?> timer;
+    private long timerDeadline = Long.MAX_VALUE;
+    private boolean closed;
+
+    private PeerConnection(PeerConnectionConfig config, PeerConnectionListener listener) {
+        this.config = config;
+        this.listener = listener;
+        int number = NUMBER.incrementAndGet();
+        this.loop = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            Thread thread = Thread.ofPlatform().daemon().name("peerlink-peer-" + number).unstarted(runnable);
+            loopThread = thread;
+            return thread;
+        });
+        this.listenerThread = Executors.newSingleThreadExecutor(runnable -> {
+            Thread thread = Thread.ofPlatform().daemon().name("peerlink-peer-listener-" + number).unstarted(runnable);
+            listenerThreadRef = thread;
+            return thread;
+        });
+    }
+
+    public static PeerConnection create(PeerConnectionConfig config, PeerConnectionListener listener) {
+        return new PeerConnection(Objects.requireNonNull(config, "the configuration is null"),
+                Objects.requireNonNull(listener, "the listener is null"));
+    }
+
+    public static PeerConnection create(PeerConnectionConfig config) {
+        return create(config, new PeerConnectionListener() { });
+    }
+
+    // ------------------------------------------------------------------------------------------------ JSEP
+
+    /** RFC 8829 §5.2: an offer with one data channel section; we become the ICE controlling agent. */
+    public String createOffer() {
+        return call(() -> {
+            checkOpen();
+            if (remoteDescription != null && remoteIsOffer) {
+                throw new IllegalStateException("a remote offer is set; create an answer, not an offer");
+            }
+            if (ice == null) {
+                offerer = true;
+                openIce(IceRole.CONTROLLING);
+            }
+            return description(SetupRole.ACTPASS, null).toString();
+        });
+    }
+
+    /** RFC 8829 §5.3: an answer to the remote offer, {@code a=setup:active} so we are the DTLS client. */
+    public String createAnswer() {
+        return call(() -> {
+            checkOpen();
+            if (remoteDescription == null || !remoteIsOffer) {
+                throw new IllegalStateException("an answer needs a remote offer; call setRemoteDescription first");
+            }
+            return description(DtlsRole.answerSetup(remoteSetup), remoteMedia()).toString();
+        });
+    }
+
+    /** Applies our own offer or answer (the text {@link #createOffer}/{@link #createAnswer} returned). */
+    public void setLocalDescription(String sdp) {
+        SessionDescription description = parse(sdp, "local");
+        run(() -> {
+            checkOpen();
+            if (ice == null) {
+                throw new IllegalStateException("create an offer or an answer before setting a local description");
+            }
+            MediaDescription media = applicationSection(description, "local");
+            String ufrag = media.iceUfrag().or(description::iceUfrag).orElse(null);
+            if (!ice.localUfrag().equals(ufrag)) {
+                throw new IllegalArgumentException("the local description's ice-ufrag " + ufrag
+                        + " is not this connection's (" + ice.localUfrag() + ")");
+            }
+            localDescription = description;
+            startTransportsIfReady();
+        });
+    }
+
+    /**
+     * Applies the peer's offer or answer: its ICE credentials and candidates, DTLS fingerprints and setup role,
+     * SCTP port and max-message-size.
+     *
+     * @throws IllegalArgumentException when the description is not valid SDP or lacks what a data channel needs
+     */
+    public void setRemoteDescription(String sdp) {
+        SessionDescription description = parse(sdp, "remote");
+        MediaDescription media = applicationSection(description, "remote");
+        String ufrag = media.iceUfrag().or(description::iceUfrag)
+                .orElseThrow(() -> new IllegalArgumentException("the remote description has no a=ice-ufrag"));
+        String pwd = media.icePwd().or(description::icePwd)
+                .orElseThrow(() -> new IllegalArgumentException("the remote description has no a=ice-pwd"));
+        List<Fingerprint> fingerprints = media.fingerprints().isEmpty() ? description.fingerprints()
+                : media.fingerprints();
+        if (fingerprints.isEmpty()) {
+            throw new IllegalArgumentException("the remote description has no a=fingerprint (RFC 8122)");
+        }
+        SetupRole setup = media.setup().or(description::setup).orElse(SetupRole.ACTPASS);
+        run(() -> {
+            checkOpen();
+            boolean isOffer = localDescription == null;
+            if (isOffer && setup == SetupRole.HOLDCONN) {
+                throw new IllegalArgumentException("the remote offer has a=setup:holdconn; no DTLS role can be chosen");
+            }
+            if (!isOffer && setup != SetupRole.ACTIVE && setup != SetupRole.PASSIVE) {
+                throw new IllegalArgumentException("the remote answer has a=setup:" + setup.name().toLowerCase()
+                        + "; an answer must be active or passive (RFC 8842 §5.2)");
+            }
+            if (isOffer && ice == null) {
+                offerer = false;
+                openIce(IceRole.CONTROLLED);
+            }
+            remoteDescription = description;
+            remoteIsOffer = isOffer;
+            remoteFingerprints = fingerprints;
+            remoteSetup = setup;
+            remoteSctpPort = media.sctpPort().orElse(SCTP_PORT);
+            peerMaxMessageSize = media.maxMessageSize().isPresent()
+                    ? (media.maxMessageSize().getAsLong() == 0 ? Long.MAX_VALUE : media.maxMessageSize().getAsLong())
+                    : DEFAULT_PEER_MAX_MESSAGE_SIZE;
+            if (isOffer) {
+                mid = media.mid().orElse("0");
+            }
+            ice.setRemoteCredentials(ufrag, pwd);
+            for (IceCandidateLine line : media.candidates()) {
+                addRemoteCandidate(line);
+            }
+            if (media.endOfCandidates() || description.endOfCandidates()) {
+                ice.endOfRemoteCandidates();
+            }
+            startTransportsIfReady();
+        });
+    }
+
+    /** A trickled remote candidate ({@code candidate:...} or {@code a=candidate:...}); null or "" for the end. */
+    public void addIceCandidate(String candidate) {
+        IceCandidateLine line = null;
+        if (candidate != null && !candidate.isBlank()) {
+            try {
+                line = IceCandidateLine.parse(candidate.strip());
+            } catch (SdpParseException e) {
+                throw new IllegalArgumentException("the ICE candidate \"" + candidate + "\" is invalid: "
+                        + e.getMessage(), e);
+            }
+        }
+        IceCandidateLine parsed = line;
+        run(() -> {
+            checkOpen();
+            if (remoteDescription == null) {
+                throw new IllegalStateException("a remote candidate needs a remote description first");
+            }
+            if (parsed == null) {
+                ice.endOfRemoteCandidates();
+            } else {
+                addRemoteCandidate(parsed);
+            }
+        });
+    }
+
+    /** A data channel (W3C {@code createDataChannel}); it opens once the connection is up and the peer acks. */
+    public DataChannel createDataChannel(String label, DataChannelOptions options) {
+        Objects.requireNonNull(label, "the data channel label is null");
+        DataChannelOptions opts = options != null ? options : DataChannelOptions.DEFAULT;
+        return call(() -> {
+            checkOpen();
+            DataChannel handle = new DataChannel(this, label, opts, opts.negotiated() ? opts.id() : -1);
+            if (manager != null && sctpConnected) {
+                openOnManager(handle);
+            } else {
+                pendingChannels.add(handle);
+            }
+            return handle;
+        });
+    }
+
+    public DataChannel createDataChannel(String label) {
+        return createDataChannel(label, DataChannelOptions.DEFAULT);
+    }
+
+    public PeerConnectionState connectionState() {
+        return state;
+    }
+
+    public IceConnectionState iceConnectionState() {
+        IceSession session = call(() -> ice);
+        return session == null ? IceConnectionState.NEW : session.state();
+    }
+
+    public Optional<String> localDescription() {
+        return Optional.ofNullable(call(() -> localDescription)).map(SessionDescription::toString);
+    }
+
+    public Optional<String> remoteDescription() {
+        return Optional.ofNullable(call(() -> remoteDescription)).map(SessionDescription::toString);
+    }
+
+    /** The DTLS certificate's fingerprint as it appears in our descriptions. */
+    public Fingerprint localFingerprint() {
+        return config.certificate().fingerprint();
+    }
+
+    /** The selected pair and traffic counters. */
+    public CompletableFuture<PeerConnectionStats> getStats() {
+        IceSession session = call(() -> ice);
+        PeerConnectionState now = state;
+        if (session == null) {
+            return CompletableFuture.completedFuture(new PeerConnectionStats(now, null, null, null, null, 0, 0, -1,
+                    messagesSent.get(), messagesReceived.get()));
+        }
+        return session.pairStats().thenApply(pairs -> {
+            CandidatePairStats selected = pairs.stream().filter(CandidatePairStats::selected).findFirst().orElse(null);
+            if (selected == null) {
+                return new PeerConnectionStats(now, null, null, null, null, 0, 0, -1, messagesSent.get(),
+                        messagesReceived.get());
+            }
+            long rtt = selected.smoothedRttNanos() > 0 ? selected.smoothedRttNanos() : selected.lastRttNanos();
+            return new PeerConnectionStats(now, selected.local().type(), selected.remote().type(),
+                    selected.local().address(), selected.remote().address(), selected.bytesSent(),
+                    selected.bytesReceived(), rtt > 0 ? rtt : -1, messagesSent.get(), messagesReceived.get());
+        });
+    }
+
+    /** Closes every channel, the SCTP association (gracefully), DTLS (close_notify) and ICE. */
+    @Override
+    public void close() {
+        if (loop.isShutdown()) {
+            return;
+        }
+        try {
+            run(() -> {
+                if (closed) {
+                    return;
+                }
+                closed = true;
+                long now = System.nanoTime();
+                if (manager != null) {
+                    try {
+                        manager.shutdown(now);
+                        flush();
+                    } catch (RuntimeException e) {
+                        log.debug("SCTP shutdown: {}", e.toString());
+                    }
+                }
+                for (DataChannel handle : handles.values()) {
+                    deliver(handle::fireClose);
+                }
+                for (DataChannel handle : pendingChannels) {
+                    deliver(handle::fireClose);
+                }
+                pendingChannels.clear();
+                if (timer != null) {
+                    timer.cancel(false);
+                }
+                if (dtls != null) {
+                    dtls.close();
+                }
+                if (ice != null) {
+                    ice.close();
+                }
+                setState(PeerConnectionState.CLOSED);
+            });
+        } catch (RuntimeException e) {
+            log.debug("closing: {}", e.toString());
+        }
+        loop.shutdown();
+        listenerThread.shutdown();
+        if (Thread.currentThread() == listenerThreadRef) {
+            return; // closed from a callback: the remaining callbacks run after this one returns
+        }
+        try {
+            listenerThread.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    // --------------------------------------------------------------------------------------- channel calls
+
+    long peerMaxMessageSize() {
+        return peerMaxMessageSize;
+    }
+
+    void sendOnLoop(DataChannel handle, String text, byte[] data, int length) {
+        handle.queuedForLoop.addAndGet(length);
+        execute(() -> {
+            handle.queuedForLoop.addAndGet(-length);
+            if (handle.core == null || closed) {
+                return;
+            }
+            long now = System.nanoTime();
+            try {
+                if (text != null) {
+                    handle.core.send(text, now);
+                } else {
+                    handle.core.send(data, now);
+                }
+                messagesSent.incrementAndGet();
+            } catch (RuntimeException e) {
+                log.warn("data channel '{}': a message could not be sent: {}", handle.label(), e.getMessage());
+            }
+            pump(now);
+        });
+    }
+
+    void closeOnLoop(DataChannel handle) {
+        execute(() -> {
+            if (closed) {
+                return;
+            }
+            if (handle.core == null) {
+                pendingChannels.remove(handle);
+                deliver(handle::fireClose);
+                return;
+            }
+            long now = System.nanoTime();
+            handle.core.close(now);
+            pump(now);
+        });
+    }
+
+    // ------------------------------------------------------------------------------------- peer loop only
+
+    private void openIce(IceRole role) throws IOException {
+        IceAgentConfig.Builder iceConfig = IceAgentConfig.builder(role).transportPolicy(config.iceTransportPolicy());
+        for (IceServer server : config.iceServers()) {
+            server.applyTo(iceConfig);
+        }
+        ice = IceSession.builder(iceConfig.build())
+                .gatherer(config.gatherer())
+                .ports(config.ports())
+                .mdns(config.mdns())
+                .listener(this::execute, this::onIceEvent)
+                .open();
+    }
+
+    private SessionDescription description(SetupRole setup, MediaDescription offered) {
+        MediaDescription media = MediaDescription.of("application", 9,
+                        offered != null ? offered.protocol() : "UDP/DTLS/SCTP", List.of("webrtc-datachannel"))
+                .withConnection(Connection.ipv4("0.0.0.0"));
+        if (offered != null) {
+            media = media.withFormats(offered.formats());
+        }
+        for (IceCandidate candidate : ice.localCandidates()) {
+            media = media.withCandidate(candidate.toSdpLine());
+        }
+        if (ice.isGatheringComplete()) {
+            media = media.withAttribute(Attribute.flag("end-of-candidates"));
+        }
+        media = media.withAttributeValue("ice-ufrag", ice.localUfrag())
+                .withAttributeValue("ice-pwd", ice.localPassword())
+                .withAttributeValue("ice-options", "trickle")
+                .withAttribute(config.certificate().fingerprint().toAttribute())
+                .withAttribute(setup.toAttribute())
+                .withAttributeValue("mid", mid)
+                .withAttributeValue("sctp-port", Integer.toString(SCTP_PORT))
+                .withAttributeValue("max-message-size", Integer.toString(MAX_MESSAGE_SIZE));
+        return SessionDescription.of(Origin.of(sessionId, sessionVersion++))
+                .withAttribute(Group.bundle(List.of(mid)).toAttribute())
+                .withMediaDescription(media);
+    }
+
+    private MediaDescription remoteMedia() {
+        return applicationSection(remoteDescription, "remote");
+    }
+
+    private static SessionDescription parse(String sdp, String which) {
+        if (sdp == null || sdp.isBlank()) {
+            throw new IllegalArgumentException("the " + which + " description is empty");
+        }
+        try {
+            return SessionDescription.parse(sdp);
+        } catch (SdpParseException e) {
+            throw new IllegalArgumentException("the " + which + " description is not valid SDP: " + e.getMessage(), e);
+        }
+    }
+
+    private static MediaDescription applicationSection(SessionDescription description, String which) {
+        return description.mediaDescriptions().stream()
+                .filter(m -> m.isApplication() && m.protocol().toUpperCase().contains("DTLS/SCTP") && m.port() != 0)
+                .findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("the " + which
+                        + " description has no m=application UDP/DTLS/SCTP webrtc-datachannel section"));
+    }
+
+    private void addRemoteCandidate(IceCandidateLine line) {
+        if (line.transportProtocol() != IceCandidateLine.Transport.UDP) {
+            return; // ICE-TCP is not gathered here, so TCP candidates cannot pair
+        }
+        ice.addRemoteCandidate(IceCandidate.fromSdp(line));
+    }
+
+    /** Once both descriptions are in, the DTLS role is known: build DTLS (RFC 8842 §5). */
+    private void startTransportsIfReady() {
+        if (dtls != null || localDescription == null || remoteDescription == null) {
+            return;
+        }
+        dtlsRole = remoteIsOffer ? DtlsRole.forAnswerer(remoteSetup) : DtlsRole.forOfferer(remoteSetup);
+        dtls = DtlsTransport.builder(dtlsRole, config.certificate(), remoteFingerprints)
+                .outbound(datagram -> {
+                    byte[] bytes = new byte[datagram.remaining()];
+                    datagram.get(bytes);
+                    IceSession session = ice;
+                    if (session != null) {
+                        session.send(bytes);
+                    }
+                })
+                .listener(this::execute, this::onDtlsEvent)
+                .build();
+        for (byte[] early : earlyDtls) {
+            dtls.handleIncoming(ByteBuffer.wrap(early));
+        }
+        earlyDtls.clear();
+        setState(PeerConnectionState.CONNECTING);
+        if (dtlsRole == DtlsRole.SERVER || iceUp(ice.state())) {
+            dtls.start();
+        }
+    }
+
+    private static boolean iceUp(IceConnectionState state) {
+        return state == IceConnectionState.CONNECTED || state == IceConnectionState.COMPLETED;
+    }
+
+    private void onIceEvent(IceEvent event) {
+        if (closed) {
+            return;
+        }
+        switch (event) {
+            case IceEvent.DataReceived data -> {
+                int first = data.data().length == 0 ? -1 : data.data()[0] & 0xFF;
+                if (first >= 20 && first <= 63) { // RFC 7983 §7: DTLS
+                    if (dtls != null) {
+                        dtls.handleIncoming(ByteBuffer.wrap(data.data()));
+                    } else if (earlyDtls.size() < 64) {
+                        earlyDtls.add(data.data());
+                    }
+                }
+            }
+            case IceEvent.LocalCandidate local -> {
+                String line = local.candidate().toSdpLine().toString();
+                String jsep = line.startsWith("a=") ? line.substring(2) : line;
+                deliver(() -> listener.onIceCandidate(jsep));
+            }
+            case IceEvent.GatheringComplete done -> deliver(() -> listener.onIceCandidate(null));
+            case IceEvent.StateChanged changed -> {
+                IceConnectionState iceState = changed.state();
+                deliver(() -> listener.onIceConnectionStateChange(iceState));
+                if (iceUp(iceState) && dtls != null) {
+                    dtls.start(); // the client speaks first once ICE has a pair (a no-op when started)
+                }
+                switch (iceState) {
+                    case CHECKING -> {
+                        if (state == PeerConnectionState.NEW) {
+                            setState(PeerConnectionState.CONNECTING);
+                        }
+                    }
+                    case FAILED -> fail("ICE failed");
+                    case DISCONNECTED -> {
+                        if (state == PeerConnectionState.CONNECTED) {
+                            setState(PeerConnectionState.DISCONNECTED);
+                        }
+                    }
+                    case CONNECTED, COMPLETED -> {
+                        if (state == PeerConnectionState.DISCONNECTED) {
+                            setState(PeerConnectionState.CONNECTED);
+                        }
+                    }
+                    default -> { }
+                }
+            }
+            default -> { }
+        }
+    }
+
+    private void onDtlsEvent(DtlsEvent event) {
+        if (closed) {
+            return;
+        }
+        switch (event) {
+            case DtlsEvent.Connected connected -> {
+                int mtu = Math.min(1200, dtls.maxApplicationDataSize());
+                SctpConfig sctpConfig = SctpConfig.builder()
+                        .localPort(SCTP_PORT).remotePort(remoteSctpPort).mtu(mtu)
+                        .maxMessageSize(MAX_MESSAGE_SIZE)
+                        .peerMaxMessageSize(peerMaxMessageSize == Long.MAX_VALUE ? 1L << 40 : peerMaxMessageSize)
+                        .maxSendBuffer(MAX_SEND_BUFFER)
+                        .build();
+                boolean client = dtlsRole == DtlsRole.CLIENT;
+                SctpAssociation association = client ? SctpAssociation.client(sctpConfig, RANDOM)
+                        : SctpAssociation.server(sctpConfig, RANDOM);
+                manager = new DataChannelManager(association, client);
+                long now = System.nanoTime();
+                if (client) {
+                    manager.connect(now); // RFC 8831 §6.2 (the DTLS client initiates here, like browsers)
+                }
+                pump(now);
+            }
+            case DtlsEvent.DataReceived data -> {
+                if (manager != null) {
+                    long now = System.nanoTime();
+                    try {
+                        manager.handleInput(data.data(), now);
+                    } catch (RuntimeException e) {
+                        log.debug("dropped an SCTP packet: {}", e.toString());
+                    }
+                    pump(now);
+                }
+            }
+            case DtlsEvent.Closed closedEvent -> {
+                closeAllChannels();
+                if (state != PeerConnectionState.FAILED) {
+                    setState(PeerConnectionState.CLOSED);
+                }
+            }
+            case DtlsEvent.Failed failed -> fail("DTLS failed: " + failed.reason());
+        }
+    }
+
+    private void fail(String reason) {
+        if (state == PeerConnectionState.FAILED || state == PeerConnectionState.CLOSED) {
+            return;
+        }
+        log.info("peer connection failed: {}", reason);
+        closeAllChannels();
+        setState(PeerConnectionState.FAILED);
+    }
+
+    private void closeAllChannels() {
+        for (DataChannel handle : handles.values()) {
+            deliver(handle::fireClose);
+        }
+        handles.clear();
+        for (DataChannel handle : pendingChannels) {
+            deliver(handle::fireClose);
+        }
+        pendingChannels.clear();
+    }
+
+    private void openOnManager(DataChannel handle) {
+        long now = System.nanoTime();
+        try {
+            dev.peerlink.datachannel.DataChannel core = manager.createChannel(handle.label(), handle.options(), now);
+            handle.core = core;
+            handles.put(core, handle);
+            int id = core.id();
+            deliver(() -> handle.setId(id));
+        } catch (RuntimeException e) {
+            log.warn("data channel '{}' could not be opened: {}", handle.label(), e.getMessage());
+            deliver(handle::fireClose);
+        }
+        pump(now);
+    }
+
+    /** Drains the manager: its packets go to DTLS, its events to the listener thread; re-arms the timer. */
+    private void pump(long now) {
+        if (manager == null) {
+            return;
+        }
+        flush();
+        Optional<DataChannelEvent> next;
+        while ((next = manager.pollEvent()).isPresent()) {
+            onChannelEvent(next.get());
+            flush();
+        }
+        for (DataChannel handle : handles.values()) {
+            if (handle.core != null) {
+                handle.sctpBuffered = handle.core.bufferedAmount();
+            }
+        }
+        schedule(manager.nextTimeoutNanos(), now);
+    }
+
+    private void flush() {
+        Optional<ByteBuffer> packet;
+        while ((packet = manager.pollTransmit()).isPresent()) {
+            DtlsTransport transport = dtls;
+            if (transport != null) {
+                transport.send(packet.get());
+            }
+        }
+    }
+
+    private void onChannelEvent(DataChannelEvent event) {
+        switch (event) {
+            case DataChannelEvent.Connected connected -> {
+                sctpConnected = true;
+                setState(PeerConnectionState.CONNECTED);
+                List<DataChannel> waiting = List.copyOf(pendingChannels);
+                pendingChannels.clear();
+                for (DataChannel handle : waiting) {
+                    openOnManager(handle);
+                }
+            }
+            case DataChannelEvent.ChannelOpened opened -> {
+                DataChannel handle = handles.get(opened.channel());
+                if (handle == null) {
+                    dev.peerlink.datachannel.DataChannel core = opened.channel();
+                    DataChannel remote = new DataChannel(this, core.label(), core.options(), core.id());
+                    remote.core = core;
+                    handles.put(core, remote);
+                    deliver(() -> {
+                        remote.fireOpen();
+                        listener.onDataChannel(remote);
+                    });
+                } else {
+                    deliver(handle::fireOpen);
+                }
+            }
+            case DataChannelEvent.TextMessage text -> {
+                DataChannel handle = handles.get(text.channel());
+                if (handle != null) {
+                    messagesReceived.incrementAndGet();
+                    DataChannel.Message message = new DataChannel.Message(text.text(), null);
+                    deliver(() -> handle.fireMessage(message));
+                }
+            }
+            case DataChannelEvent.BinaryMessage binary -> {
+                DataChannel handle = handles.get(binary.channel());
+                if (handle != null) {
+                    messagesReceived.incrementAndGet();
+                    DataChannel.Message message = new DataChannel.Message(null, binary.data());
+                    deliver(() -> handle.fireMessage(message));
+                }
+            }
+            case DataChannelEvent.ChannelClosed closedChannel -> {
+                DataChannel handle = handles.remove(closedChannel.channel());
+                if (handle != null) {
+                    deliver(handle::fireClose);
+                }
+            }
+            case DataChannelEvent.BufferedAmountLow low -> {
+                DataChannel handle = handles.get(low.channel());
+                if (handle != null) {
+                    deliver(handle::fireBufferedAmountLow);
+                }
+            }
+            case DataChannelEvent.AssociationClosed ended -> {
+                closeAllChannels();
+                if (ended.graceful()) {
+                    setState(PeerConnectionState.CLOSED);
+                } else {
+                    fail("SCTP association closed: " + ended.reason());
+                }
+            }
+        }
+    }
+
+    private void schedule(long deadline, long now) {
+        if (deadline == Long.MAX_VALUE || deadline <= 0 && deadline != 0) {
+            if (timer != null) {
+                timer.cancel(false);
+                timer = null;
+                timerDeadline = Long.MAX_VALUE;
+            }
+            return;
+        }
+        if (timer != null && !timer.isDone() && timerDeadline == deadline) {
+            return;
+        }
+        if (timer != null) {
+            timer.cancel(false);
+        }
+        timerDeadline = deadline;
+        long delay = Math.max(0, deadline - now);
+        timer = loop.schedule(() -> {
+            if (closed || manager == null) {
+                return;
+            }
+            long at = System.nanoTime();
+            timer = null;
+            timerDeadline = Long.MAX_VALUE;
+            try {
+                manager.handleTimeout(at);
+            } catch (RuntimeException e) {
+                log.warn("SCTP timer: {}", e.toString());
+            }
+            pump(at);
+        }, delay, TimeUnit.NANOSECONDS);
+    }
+
+    private void setState(PeerConnectionState next) {
+        if (state == next || state == PeerConnectionState.CLOSED
+                || (state == PeerConnectionState.FAILED && next != PeerConnectionState.CLOSED)) {
+            return;
+        }
+        state = next;
+        deliver(() -> listener.onConnectionStateChange(next));
+    }
+
+    private void deliver(Runnable callback) {
+        try {
+            listenerThread.execute(() -> {
+                try {
+                    callback.run();
+                } catch (RuntimeException e) {
+                    log.warn("a peer connection listener threw", e);
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            log.debug("listener thread gone; dropped an event");
+        }
+    }
+
+    private void checkOpen() {
+        if (closed) {
+            throw new IllegalStateException("the peer connection is closed");
+        }
+    }
+
+    // ------------------------------------------------------------------------------------------ thread hops
+
+    private void execute(Runnable task) {
+        try {
+            loop.execute(() -> {
+                try {
+                    task.run();
+                } catch (RuntimeException e) {
+                    log.warn("peer loop task failed", e);
+                }
+            });
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            log.debug("peer loop gone; dropped a task");
+        }
+    }
+
+    private interface LoopTask {
+        void run() throws Exception;
+    }
+
+    private void run(LoopTask task) {
+        call(() -> {
+            task.run();
+            return null;
+        });
+    }
+
+    private <T> T call(Callable<T> task) {
+        if (Thread.currentThread() == loopThread) {
+            try {
+                return task.call();
+            } catch (RuntimeException e) {
+                throw e;
+            } catch (Exception e) {
+                throw new IllegalStateException(e.getMessage(), e);
+            }
+        }
+        Future<T> future;
+        try {
+            future = loop.submit(task);
+        } catch (java.util.concurrent.RejectedExecutionException e) {
+            throw new IllegalStateException("the peer connection is closed", e);
+        }
+        try {
+            return future.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while waiting for the peer loop", e);
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof RuntimeException runtime) {
+                throw runtime;
+            }
+            if (cause instanceof Error error) {
+                throw error;
+            }
+            throw new IllegalStateException(cause.getMessage(), cause);
+        }
+    }
+}

@@ -1,0 +1,102 @@
+package dev.peerlink.peer;
+
+import dev.peerlink.dtls.DtlsCertificate;
+import dev.peerlink.ice.IceTransportPolicy;
+import dev.peerlink.ice.netty.HostAddressGatherer;
+import dev.peerlink.ice.netty.PortPolicy;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * How a {@link PeerConnection} is set up (W3C WebRTC {@code RTCConfiguration} plus what a server-side peer needs).
+ *
+ * @param iceServers         STUN and TURN servers
+ * @param iceTransportPolicy {@code ALL} or {@code RELAY} (only relayed candidates are signalled and used)
+ * @param gatherer           which local addresses give host candidates
+ * @param ports              the UDP ports host sockets bind to
+ * @param certificate        the DTLS certificate whose fingerprint goes in our descriptions
+ * @param mdns               resolve the peer's {@code .local} candidates (RFC 8828 mDNS)
+ */
+public record PeerConnectionConfig(List<IceServer> iceServers, IceTransportPolicy iceTransportPolicy,
+                                   HostAddressGatherer gatherer, PortPolicy ports, DtlsCertificate certificate,
+                                   boolean mdns) {
+
+    public PeerConnectionConfig {
+        iceServers = List.copyOf(iceServers);
+        Objects.requireNonNull(iceTransportPolicy, "the ICE transport policy is null");
+        Objects.requireNonNull(gatherer, "the host address gatherer is null");
+        Objects.requireNonNull(ports, "the port policy is null");
+        Objects.requireNonNull(certificate, "the DTLS certificate is null");
+        if (iceTransportPolicy == IceTransportPolicy.RELAY
+                && iceServers.stream().flatMap(s -> s.urls().stream()).noneMatch(u -> IceServer.Url.parse(u).turn())) {
+            throw new IllegalArgumentException("the ICE transport policy is relay, so at least one TURN server is needed");
+        }
+    }
+
+    public static PeerConnectionConfig defaults() {
+        return builder().build();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public static final class Builder {
+        private final List<IceServer> iceServers = new ArrayList<>();
+        private IceTransportPolicy policy = IceTransportPolicy.ALL;
+        private HostAddressGatherer gatherer = HostAddressGatherer.defaults();
+        private PortPolicy ports = PortPolicy.EPHEMERAL;
+        private DtlsCertificate certificate;
+        private boolean mdns = true;
+
+        private Builder() {
+        }
+
+        public Builder iceServer(IceServer server) {
+            iceServers.add(Objects.requireNonNull(server, "the ICE server is null"));
+            return this;
+        }
+
+        public Builder iceServers(List<IceServer> servers) {
+            servers.forEach(this::iceServer);
+            return this;
+        }
+
+        public Builder iceTransportPolicy(IceTransportPolicy value) {
+            this.policy = value;
+            return this;
+        }
+
+        public Builder gatherer(HostAddressGatherer value) {
+            this.gatherer = value;
+            return this;
+        }
+
+        /** Host sockets bind to ports in {@code [min, max]}. */
+        public Builder portRange(int min, int max) {
+            this.ports = PortPolicy.range(min, max);
+            return this;
+        }
+
+        public Builder ports(PortPolicy value) {
+            this.ports = value;
+            return this;
+        }
+
+        public Builder certificate(DtlsCertificate value) {
+            this.certificate = value;
+            return this;
+        }
+
+        public Builder mdns(boolean value) {
+            this.mdns = value;
+            return this;
+        }
+
+        public PeerConnectionConfig build() {
+            return new PeerConnectionConfig(iceServers, policy, gatherer, ports,
+                    certificate != null ? certificate : DtlsCertificate.generate(), mdns);
+        }
+    }
+}

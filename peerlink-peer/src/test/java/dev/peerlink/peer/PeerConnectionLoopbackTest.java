@@ -1,0 +1,258 @@
+package dev.peerlink.peer;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import dev.peerlink.datachannel.DataChannelOptions;
+import dev.peerlink.dtls.DtlsCertificate;
+import dev.peerlink.ice.IceCandidate;
+import dev.peerlink.ice.netty.HostAddressGatherer;
+import java.time.Duration;
+import java.util.Random;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Two Java peer connections on 127.0.0.1: JSEP, ICE, DTLS, SCTP and data channels end to end. */
+class PeerConnectionLoopbackTest {
+    private static final Duration PATIENCE = Duration.ofSeconds(20);
+
+    private final Recorder aEvents = new Recorder();
+    private final Recorder bEvents = new Recorder();
+    private PeerConnection a;
+    private PeerConnection b;
+
+    private static PeerConnectionConfig loopback() {
+        return PeerConnectionConfig.builder()
+                .gatherer(HostAddressGatherer.builder().allowLoopback(true).includeAddress("127.0.0.1/32").build())
+                .mdns(false)
+                .build();
+    }
+
+    @AfterEach
+    void closeBoth() {
+        if (a != null) {
+            a.close();
+        }
+        if (b != null) {
+            b.close();
+        }
+    }
+
+    /** a offers, b answers; candidates trickle both ways, held back until the remote description is set. */
+    private void connect(PeerConnectionConfig aConfig, PeerConnectionConfig bConfig) {
+        a = PeerConnection.create(aConfig, aEvents);
+        b = PeerConnection.create(bConfig, bEvents);
+        Trickle toB = new Trickle();
+        Trickle toA = new Trickle();
+        aEvents.candidateSink = toB::offer;
+        bEvents.candidateSink = toA::offer;
+        String offer = a.createOffer();
+        a.setLocalDescription(offer);
+        b.setRemoteDescription(offer);
+        toB.ready(b);
+        String answer = b.createAnswer();
+        b.setLocalDescription(answer);
+        a.setRemoteDescription(answer);
+        toA.ready(a);
+    }
+
+    /** Candidates for one peer: queued until its remote description is set (W3C addIceCandidate needs one). */
+    private static final class Trickle {
+        private final java.util.List<String> queued = new java.util.ArrayList<>();
+        private PeerConnection target;
+
+        synchronized void offer(String candidate) {
+            if (target == null) {
+                queued.add(candidate);
+            } else {
+                target.addIceCandidate(candidate);
+            }
+        }
+
+        synchronized void ready(PeerConnection pc) {
+            target = pc;
+            queued.forEach(pc::addIceCandidate);
+            queued.clear();
+        }
+    }
+
+    private void awaitConnected() {
+        await().atMost(PATIENCE).until(() -> a.connectionState() == PeerConnectionState.CONNECTED
+                && b.connectionState() == PeerConnectionState.CONNECTED);
+    }
+
+    @Test
+    void offerAndAnswerCarryTheJsepAttributes() {
+        a = PeerConnection.create(loopback(), aEvents);
+        String offer = a.createOffer();
+        assertThat(offer).contains("m=application 9 UDP/DTLS/SCTP webrtc-datachannel", "a=group:BUNDLE 0",
+                "a=ice-ufrag:", "a=ice-pwd:", "a=ice-options:trickle", "a=fingerprint:sha-256 ", "a=setup:actpass",
+                "a=mid:0", "a=sctp-port:5000", "a=max-message-size:262144");
+        b = PeerConnection.create(loopback(), bEvents);
+        b.setRemoteDescription(offer);
+        assertThat(b.createAnswer()).contains("a=setup:active", "a=mid:0", "a=group:BUNDLE 0");
+    }
+
+    @Test
+    void badDescriptionsAndCandidatesAreRejectedClearly() {
+        a = PeerConnection.create(loopback(), aEvents);
+        assertThatThrownBy(() -> a.setRemoteDescription("hello")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("not valid SDP");
+        assertThatThrownBy(() -> a.createAnswer()).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("remote offer");
+        String noFingerprint = PeerConnection.create(loopback()).createOffer().replaceAll("a=fingerprint:[^\r\n]*\r\n", "");
+        assertThatThrownBy(() -> a.setRemoteDescription(noFingerprint)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("fingerprint");
+        assertThatThrownBy(() -> a.addIceCandidate("candidate:nonsense")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> IceServer.stun("http://example.org")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("scheme");
+        assertThatThrownBy(() -> IceServer.turn("turn:127.0.0.1:3478", null, null))
+                .hasMessageContaining("username");
+    }
+
+    @Test
+    void iceServerUrlsAreParsed() {
+        IceServer.Url turn = IceServer.Url.parse("turn:[::1]:3479?transport=tcp");
+        assertThat(turn.turn()).isTrue();
+        assertThat(turn.host()).isEqualTo("::1");
+        assertThat(turn.port()).isEqualTo(3479);
+        assertThat(turn.transport().name()).isEqualTo("TCP");
+        IceServer.Url stun = IceServer.Url.parse("stun:127.0.0.1");
+        assertThat(stun.turn()).isFalse();
+        assertThat(stun.port()).isEqualTo(3478);
+        assertThat(IceServer.Url.parse("turns:127.0.0.1").port()).isEqualTo(5349);
+    }
+
+    @Test
+    void textAndBinaryOfEverySizeBothWaysOnOrderedAndUnorderedChannels() throws Exception {
+        connect(loopback(), loopback());
+        DataChannel ordered = a.createDataChannel("ordered", DataChannelOptions.DEFAULT);
+        DataChannel unordered = a.createDataChannel("unordered", DataChannelOptions.unordered());
+        Inbox aOrdered = Inbox.of(ordered);
+        Inbox aUnordered = Inbox.of(unordered);
+        awaitConnected();
+        aOrdered.awaitOpen(PATIENCE);
+        aUnordered.awaitOpen(PATIENCE);
+        DataChannel bOrdered = bEvents.remoteChannels.poll(PATIENCE.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+        DataChannel bUnordered = bEvents.remoteChannels.poll(PATIENCE.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(bOrdered).isNotNull();
+        assertThat(bUnordered).isNotNull();
+        if (bOrdered.label().equals("unordered")) {
+            DataChannel swap = bOrdered;
+            bOrdered = bUnordered;
+            bUnordered = swap;
+        }
+        assertThat(bOrdered.label()).isEqualTo("ordered");
+        assertThat(bUnordered.ordered()).isFalse();
+        Inbox bOrderedInbox = Inbox.of(bOrdered);
+        Inbox bUnorderedInbox = Inbox.of(bUnordered);
+
+        Random random = new Random(7);
+        for (int size : new int[] {0, 1, 64 * 1024, 256 * 1024}) {
+            byte[] payload = new byte[size];
+            random.nextBytes(payload);
+            String text = "x".repeat(size);
+            // a -> b
+            ordered.send(payload);
+            assertThat(bOrderedInbox.next(PATIENCE).data()).isEqualTo(payload);
+            ordered.send(text);
+            assertThat(bOrderedInbox.next(PATIENCE).text()).isEqualTo(text);
+            unordered.send(payload);
+            assertThat(bUnorderedInbox.next(PATIENCE).data()).isEqualTo(payload);
+            // b -> a
+            bOrdered.send(payload);
+            assertThat(aOrdered.next(PATIENCE).data()).isEqualTo(payload);
+            bUnordered.send(text);
+            assertThat(aUnordered.next(PATIENCE).text()).isEqualTo(text);
+        }
+        // ordered delivery of a burst
+        for (int i = 0; i < 200; i++) {
+            ordered.send("m" + i);
+        }
+        for (int i = 0; i < 200; i++) {
+            assertThat(bOrderedInbox.next(PATIENCE).text()).isEqualTo("m" + i);
+        }
+        assertThatThrownBy(() -> ordered.send(new byte[256 * 1024 + 1])).isInstanceOf(IllegalArgumentException.class);
+
+        PeerConnectionStats stats = a.getStats().get();
+        assertThat(stats.localCandidateType()).isEqualTo(IceCandidate.Type.HOST);
+        assertThat(stats.bytesSent()).isGreaterThan(256 * 1024);
+        assertThat(stats.messagesReceived()).isGreaterThan(0);
+
+        // close from either side
+        ordered.close();
+        bOrderedInbox.awaitClosed(PATIENCE);
+        aOrdered.awaitClosed(PATIENCE);
+        bUnordered.close();
+        aUnordered.awaitClosed(PATIENCE);
+        bUnorderedInbox.awaitClosed(PATIENCE);
+        assertThatThrownBy(() -> ordered.send("late")).isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void negotiatedChannelsAndChannelsCreatedAfterConnecting() throws Exception {
+        connect(loopback(), loopback());
+        awaitConnected();
+        DataChannel aSide = a.createDataChannel("n", DataChannelOptions.negotiated(7));
+        DataChannel bSide = b.createDataChannel("n", DataChannelOptions.negotiated(7));
+        Inbox aInbox = Inbox.of(aSide);
+        Inbox bInbox = Inbox.of(bSide);
+        aInbox.awaitOpen(PATIENCE);
+        bInbox.awaitOpen(PATIENCE);
+        assertThat(aSide.id()).isEqualTo(7);
+        aSide.send("to b");
+        bSide.send("to a");
+        assertThat(bInbox.next(PATIENCE).text()).isEqualTo("to b");
+        assertThat(aInbox.next(PATIENCE).text()).isEqualTo("to a");
+
+        DataChannel late = b.createDataChannel("late", DataChannelOptions.DEFAULT.withMaxRetransmits(0));
+        Inbox lateInbox = Inbox.of(late);
+        lateInbox.awaitOpen(PATIENCE);
+        DataChannel remote = aEvents.remoteChannels.poll(PATIENCE.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(remote).isNotNull();
+        assertThat(remote.label()).isEqualTo("late");
+        assertThat(late.id() % 2).as("the DTLS client (the answerer, a=setup:active) picks even ids").isZero();
+        Inbox remoteInbox = Inbox.of(remote);
+        late.send("unreliable");
+        assertThat(remoteInbox.next(PATIENCE).text()).isEqualTo("unreliable");
+    }
+
+    @Test
+    void closingThePeerConnectionClosesChannelsOnBothSides() throws Exception {
+        connect(loopback(), loopback());
+        DataChannel channel = a.createDataChannel("c", null);
+        Inbox inbox = Inbox.of(channel);
+        inbox.awaitOpen(PATIENCE);
+        DataChannel remote = bEvents.remoteChannels.poll(PATIENCE.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+        Inbox remoteInbox = Inbox.of(remote);
+        b.close();
+        remoteInbox.awaitClosed(PATIENCE);
+        inbox.awaitClosed(PATIENCE);
+        assertThat(bEvents.states).endsWith(PeerConnectionState.CLOSED);
+        await().atMost(PATIENCE).until(() -> a.connectionState() == PeerConnectionState.CLOSED
+                || a.connectionState() == PeerConnectionState.FAILED);
+    }
+
+    @Test
+    void aFingerprintMismatchFailsTheConnection() {
+        a = PeerConnection.create(loopback(), aEvents);
+        b = PeerConnection.create(loopback(), bEvents);
+        Trickle toB = new Trickle();
+        Trickle toA = new Trickle();
+        aEvents.candidateSink = toB::offer;
+        bEvents.candidateSink = toA::offer;
+        String offer = a.createOffer();
+        a.setLocalDescription(offer);
+        String otherFingerprint = DtlsCertificate.generate().fingerprint().toAttribute().toString();
+        b.setRemoteDescription(offer.replaceAll("a=fingerprint:[^\r\n]*", "a=" + otherFingerprint));
+        toB.ready(b);
+        String answer = b.createAnswer();
+        b.setLocalDescription(answer);
+        a.setRemoteDescription(answer);
+        toA.ready(a);
+        await().atMost(PATIENCE).until(() -> b.connectionState() == PeerConnectionState.FAILED);
+        await().atMost(PATIENCE).until(() -> a.connectionState() == PeerConnectionState.FAILED);
+        assertThat(bEvents.states).doesNotContain(PeerConnectionState.CONNECTED);
+    }
+}
