@@ -208,7 +208,11 @@ public final class IceSession implements AutoCloseable {
 
     /** Binds one host socket; null when the address or port is taken. */
     private Channel bind(InetSocketAddress local) {
+        // Large socket buffers: a data channel sends in bursts of a congestion window, and a datagram dropped
+        // by a full buffer costs SCTP a retransmission timeout.
         ChannelFuture future = new Bootstrap().group(loop).channel(transport.datagramChannel())
+                .option(io.netty.channel.ChannelOption.SO_RCVBUF, 4 << 20)
+                .option(io.netty.channel.ChannelOption.SO_SNDBUF, 4 << 20)
                 .handler(new HostSocketHandler()).bind(local).awaitUninterruptibly();
         if (!future.isSuccess()) {
             log.debug("cannot bind {}: {}", local, future.cause().toString());
