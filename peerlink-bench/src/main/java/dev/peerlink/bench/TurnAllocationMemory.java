@@ -67,11 +67,11 @@ public final class TurnAllocationMemory {
             InetSocketAddress address = server.listeners().stream().filter(l -> l.protocol().equals("udp"))
                     .map(StunServer.Listener::address).findFirst().orElseThrow();
             sink.accept("in-process peerlink server on " + address + "; warming up with " + WARMUP + " allocations");
-            allocate(address, WARMUP, sink);
+            allocate(address, USER, PASSWORD, 0, WARMUP, sink);
             long fdsBefore = HeapProbe.openFds();
             long before = HeapProbe.usedHeapAfterGc();
             long start = System.nanoTime();
-            allocate(address, count, sink);
+            allocate(address, USER, PASSWORD, WARMUP, count, sink);
             double seconds = (System.nanoTime() - start) / 1e9;
             long after = HeapProbe.usedHeapAfterGc();
             long fdsAfter = HeapProbe.openFds();
@@ -85,25 +85,75 @@ public final class TurnAllocationMemory {
         }
     }
 
+    /** What an external server's process grew by: resident set size, not heap (a different quantity). */
+    public record ExternalResult(int count, long pid, long rssBefore, long rssAfter, double seconds) {
+        public double bytesPerAllocation() {
+            return (rssAfter - rssBefore) / (double) count;
+        }
+
+        public String summary() {
+            return String.format(Locale.ROOT, "%,d allocations (after %d warm-up) in %.1f s: process %d resident set "
+                    + "%,.1f MiB -> %,.1f MiB, %,.0f bytes per allocation (RSS, not heap)", count, WARMUP, seconds, pid,
+                    rssBefore / 1048576.0, rssAfter / 1048576.0, bytesPerAllocation());
+        }
+    }
+
+    /**
+     * Creates {@code count} allocations on an external server on loopback and reports the growth of its process's
+     * resident set (VmRSS in /proc/PID/status). The allocations live on until their lifetime (10 minutes) ends.
+     */
+    public static ExternalResult runExternal(InetSocketAddress server, String user, String password, long pid,
+                                             int count, Consumer<String> progress) throws IOException {
+        if (!server.getAddress().isLoopbackAddress()) {
+            throw new IllegalArgumentException("Allocations are only made on loopback servers, not " + server + ".");
+        }
+        if (count < 1 || count > 60_000) {
+            throw new IllegalArgumentException("The allocation count must be 1–60000, not " + count + ".");
+        }
+        Consumer<String> sink = progress == null ? line -> { } : progress;
+        allocate(server, user, password, 0, WARMUP, sink);
+        long before = rss(pid);
+        long start = System.nanoTime();
+        allocate(server, user, password, WARMUP, count, sink);
+        double seconds = (System.nanoTime() - start) / 1e9;
+        try {
+            Thread.sleep(500);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return new ExternalResult(count, pid, before, rss(pid), seconds);
+    }
+
+    private static long rss(long pid) throws IOException {
+        for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/" + pid + "/status"))) {
+            if (line.startsWith("VmRSS:")) {
+                return Long.parseLong(line.substring(6).trim().split("\\s+")[0]) * 1024;
+            }
+        }
+        throw new IOException("/proc/" + pid + "/status has no VmRSS line");
+    }
+
     /**
      * The client's source address: the server answers at most 10 unauthenticated requests (401 challenges) in a burst
-     * per source IP, so every 8 allocations come from another address in 127.1.0.0/16 (all loopback on Linux).
+     * per source IP, so every 8 allocations come from another address in 127.1.0.0/16 (all loopback on Linux), each
+     * from its own port 20000–20007: 5-tuples never repeat (a reused ephemeral port would get 437 Allocation Mismatch).
      */
     private static InetAddress source(int index) throws IOException {
         int k = index / 8;
         return InetAddress.getByAddress(new byte[] {127, 1, (byte) (k / 250), (byte) (k % 250 + 1)});
     }
 
-    private static void allocate(InetSocketAddress server, int count, Consumer<String> progress) {
+    private static void allocate(InetSocketAddress server, String user, String password, int from, int count,
+                                 Consumer<String> progress) {
         byte[] buffer = new byte[2048];
         DatagramPacket packet = new DatagramPacket(buffer, buffer.length);
         for (int i = 0; i < count; i++) {
             long began = System.nanoTime();
-            try (DatagramSocket socket = new DatagramSocket(new InetSocketAddress(source(i), 0))) {
+            try (DatagramSocket socket = new DatagramSocket(new InetSocketAddress(source(from + i), 20_000 + (from + i) % 8))) {
                 socket.connect(server);
                 socket.setSoTimeout(20);
-                TurnClientCore core = new TurnClientCore(TurnClientConfig.of(server, StunTransport.UDP, USER,
-                        PASSWORD), new SecureRandom());
+                TurnClientCore core = new TurnClientCore(TurnClientConfig.of(server, StunTransport.UDP, user,
+                        password), new SecureRandom());
                 core.allocate(System.nanoTime());
                 long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
                 boolean done = false;

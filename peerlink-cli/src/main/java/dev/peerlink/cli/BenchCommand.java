@@ -220,9 +220,38 @@ final class BenchCommand implements Runnable {
         @Option(names = "--count", paramLabel = "N", description = "Allocations (default ${DEFAULT-VALUE}).")
         int count = 10_000;
 
+        @Option(names = "--server", paramLabel = "HOST:PORT", description = "Measure an external TURN server on "
+                + "loopback instead (e.g. coturn): its process's resident set growth, given --pid and --user.")
+        String server;
+
+        @Option(names = "--pid", paramLabel = "PID", description = "The external server's process id.")
+        long pid;
+
+        @Option(names = "--user", paramLabel = "USER:PASSWORD", description = "The external server's long-term "
+                + "credentials.")
+        String user;
+
         @Override
         public Integer call() throws Exception {
             PrintWriter err = spec.commandLine().getErr();
+            if (server != null) {
+                if (pid <= 0 || user == null || user.indexOf(':') <= 0) {
+                    throw new UserFacingException("--server needs --pid PID and --user USER:PASSWORD");
+                }
+                int colon = user.indexOf(':');
+                TurnAllocationMemory.ExternalResult external;
+                try {
+                    external = TurnAllocationMemory.runExternal(HostPort.parse(server, 3478).resolve(),
+                            user.substring(0, colon), user.substring(colon + 1), pid, count, line -> {
+                                err.println("... " + line);
+                                err.flush();
+                            });
+                } catch (IllegalArgumentException | IllegalStateException | java.io.IOException e) {
+                    throw new UserFacingException(e.getMessage());
+                }
+                spec.commandLine().getOut().println(external.summary());
+                return 0;
+            }
             TurnAllocationMemory.Result result;
             try {
                 result = TurnAllocationMemory.run(count, line -> {
