@@ -1,6 +1,9 @@
 package dev.peerlink.cli;
 
+import dev.peerlink.bench.IdleSignalingMemory;
 import dev.peerlink.bench.StunLoadGenerator;
+import dev.peerlink.bench.TurnAllocationMemory;
+import dev.peerlink.bench.TurnRelayLoadGenerator;
 import dev.peerlink.stun.transport.SocketAddresses;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
@@ -17,7 +20,8 @@ import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Load generators for measuring servers (figures belong in docs/benchmarks.md).",
-        subcommands = BenchCommand.Stun.class)
+        subcommands = {BenchCommand.Stun.class, BenchCommand.Turn.class, BenchCommand.TurnAllocations.class,
+            BenchCommand.Signaling.class})
 final class BenchCommand implements Runnable {
     @Spec
     CommandSpec spec;
@@ -96,11 +100,197 @@ final class BenchCommand implements Runnable {
             return 0;
         }
 
-        private static Duration seconds(double value, String flag) throws UserFacingException {
+        static Duration seconds(double value, String flag) throws UserFacingException {
             if (Double.isNaN(value) || value < 0 || value > 86_400) {
                 throw new UserFacingException(flag + " must be a number of seconds from 0 to 86400, not " + value);
             }
             return Duration.ofMillis(Math.round(value * 1000));
+        }
+    }
+
+    @Command(name = "turn", mixinStandardHelpOptions = true,
+            description = {"Measure a TURN relay over UDP on one allocation: ChannelData packets of each payload size "
+                + "go client -> relay -> local echo peer -> relay -> client with a window in flight; report round "
+                + "trips/s, payload Mbit/s each way, loss and round-trip times.",
+                "The servers must allow loopback peers. Several targets run one after another; a table compares "
+                + "them with the first. Only point this at servers you run, on loopback."},
+            footer = {"", "Example:",
+                "  peerlink bench turn peerlink=127.0.0.1:3478 coturn=127.0.0.1:3479 --user u:p --payload 100,1200"})
+    static final class Turn implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Parameters(arity = "1..*", paramLabel = "[NAME=]HOST:PORT", description = "TURN servers (UDP), optionally "
+                + "labelled.")
+        List<String> targets;
+
+        @Option(names = "--user", required = true, paramLabel = "USER:PASSWORD", description = "Long-term "
+                + "credentials.")
+        String user;
+
+        @Option(names = "--payload", split = ",", paramLabel = "BYTES", description = "Payload sizes (default "
+                + "100,500,1200).")
+        List<Integer> payloads = List.of(100, 500, 1200);
+
+        @Option(names = "--window", paramLabel = "N", description = "Packets in flight (default ${DEFAULT-VALUE}).")
+        int window = TurnRelayLoadGenerator.Options.DEFAULT_WINDOW;
+
+        @Option(names = "--duration", paramLabel = "SECONDS", description = "Measured time per run (default "
+                + "${DEFAULT-VALUE}).")
+        double durationSeconds = TurnRelayLoadGenerator.Options.DEFAULT_DURATION.toSeconds();
+
+        @Option(names = "--warmup", paramLabel = "SECONDS", description = "Uncounted warm-up per run (default "
+                + "${DEFAULT-VALUE}).")
+        double warmupSeconds = TurnRelayLoadGenerator.Options.DEFAULT_WARMUP.toSeconds();
+
+        @Option(names = "--loss-timeout", paramLabel = "MS", description = "A packet not back this long is lost "
+                + "(default ${DEFAULT-VALUE}).")
+        long lossTimeoutMillis = TurnRelayLoadGenerator.Options.DEFAULT_LOSS_TIMEOUT.toMillis();
+
+        @Override
+        public Integer call() throws UserFacingException {
+            int colon = user.indexOf(':');
+            if (colon <= 0) {
+                throw new UserFacingException("--user must be USER:PASSWORD, not a bare name");
+            }
+            String username = user.substring(0, colon);
+            String password = user.substring(colon + 1);
+            List<String> names = new ArrayList<>();
+            List<InetSocketAddress> addresses = new ArrayList<>();
+            for (String target : targets) {
+                int equals = target.indexOf('=');
+                names.add(equals > 0 ? target.substring(0, equals) : target);
+                addresses.add(HostPort.parse(equals > 0 ? target.substring(equals + 1) : target, 3478).resolve());
+            }
+            PrintWriter out = spec.commandLine().getOut();
+            PrintWriter err = spec.commandLine().getErr();
+            List<String[]> rows = new ArrayList<>();
+            for (int payload : payloads) {
+                double base = 0;
+                for (int i = 0; i < addresses.size(); i++) {
+                    TurnRelayLoadGenerator.Options options;
+                    try {
+                        options = new TurnRelayLoadGenerator.Options(addresses.get(i), username, password, payload,
+                                window, Stun.seconds(durationSeconds, "--duration"),
+                                Stun.seconds(warmupSeconds, "--warmup"), Duration.ofMillis(lossTimeoutMillis));
+                    } catch (IllegalArgumentException e) {
+                        throw new UserFacingException(e.getMessage());
+                    }
+                    err.println("... " + names.get(i) + ", payload " + payload + " B");
+                    TurnRelayLoadGenerator.Result r;
+                    try {
+                        r = TurnRelayLoadGenerator.run(options, line -> err.println("... " + line));
+                    } catch (IllegalStateException | IllegalArgumentException e) {
+                        throw new UserFacingException(names.get(i) + ": " + e.getMessage());
+                    }
+                    out.println(names.get(i) + ": " + r.summary());
+                    out.flush();
+                    if (i == 0) {
+                        base = r.packetsPerSecond();
+                    }
+                    rows.add(new String[] {names.get(i), Integer.toString(payload),
+                        String.format(Locale.ROOT, "%,.0f", r.packetsPerSecond()),
+                        String.format(Locale.ROOT, "%.1f", r.mbitPerSecond()),
+                        String.format(Locale.ROOT, "%.3f%%", r.lossPercent()),
+                        String.format(Locale.ROOT, "%.0f", r.p50RttMicros()),
+                        String.format(Locale.ROOT, "%.0f", r.p99RttMicros()),
+                        base == 0 ? "n/a" : String.format(Locale.ROOT, "%.2f", r.packetsPerSecond() / base)});
+                }
+            }
+            out.println();
+            out.println(String.format(Locale.ROOT, "%-16s %8s %14s %10s %9s %8s %8s %7s", "target", "payload",
+                    "round trips/s", "Mbit/s", "loss", "p50 µs", "p99 µs", "ratio"));
+            for (String[] row : rows) {
+                out.println(String.format(Locale.ROOT, "%-16s %8s %14s %10s %9s %8s %8s %7s", (Object[]) row));
+            }
+            out.println("Mbit/s = payload bits one way; each round trip is relayed twice (client->peer, peer->client); "
+                    + "ratio = this target's round trips/s / " + names.get(0) + "'s at the same payload");
+            return 0;
+        }
+    }
+
+    @Command(name = "turn-allocations", mixinStandardHelpOptions = true,
+            description = {"Measure heap per TURN allocation on an in-process peerlink server: create N UDP "
+                + "allocations (one client socket each, closed once allocated) and compare used heap after full "
+                + "GCs before and after. Off-heap memory is not counted."})
+    static final class TurnAllocations implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--count", paramLabel = "N", description = "Allocations (default ${DEFAULT-VALUE}).")
+        int count = 10_000;
+
+        @Option(names = "--server", paramLabel = "HOST:PORT", description = "Measure an external TURN server on "
+                + "loopback instead (e.g. coturn): its process's resident set growth, given --pid and --user.")
+        String server;
+
+        @Option(names = "--pid", paramLabel = "PID", description = "The external server's process id.")
+        long pid;
+
+        @Option(names = "--user", paramLabel = "USER:PASSWORD", description = "The external server's long-term "
+                + "credentials.")
+        String user;
+
+        @Override
+        public Integer call() throws Exception {
+            PrintWriter err = spec.commandLine().getErr();
+            if (server != null) {
+                if (pid <= 0 || user == null || user.indexOf(':') <= 0) {
+                    throw new UserFacingException("--server needs --pid PID and --user USER:PASSWORD");
+                }
+                int colon = user.indexOf(':');
+                TurnAllocationMemory.ExternalResult external;
+                try {
+                    external = TurnAllocationMemory.runExternal(HostPort.parse(server, 3478).resolve(),
+                            user.substring(0, colon), user.substring(colon + 1), pid, count, line -> {
+                                err.println("... " + line);
+                                err.flush();
+                            });
+                } catch (IllegalArgumentException | IllegalStateException | java.io.IOException e) {
+                    throw new UserFacingException(e.getMessage());
+                }
+                spec.commandLine().getOut().println(external.summary());
+                return 0;
+            }
+            TurnAllocationMemory.Result result;
+            try {
+                result = TurnAllocationMemory.run(count, line -> {
+                    err.println("... " + line);
+                    err.flush();
+                });
+            } catch (IllegalArgumentException | IllegalStateException e) {
+                throw new UserFacingException(e.getMessage());
+            }
+            spec.commandLine().getOut().println(result.summary());
+            return 0;
+        }
+    }
+
+    @Command(name = "signaling", mixinStandardHelpOptions = true,
+            description = {"Measure heap per idle signaling WebSocket peer on an in-process peerlink server: a child "
+                + "JVM opens N peers joined to rooms of up to 16; compare the server JVM's used heap after full GCs "
+                + "before and after. Off-heap memory is not counted."})
+    static final class Signaling implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--clients", paramLabel = "N", description = "Idle peers (default ${DEFAULT-VALUE}).")
+        int clients = 10_000;
+
+        @Override
+        public Integer call() throws Exception {
+            PrintWriter err = spec.commandLine().getErr();
+            IdleSignalingMemory.Result result;
+            try {
+                result = IdleSignalingMemory.run(clients, line -> {
+                    err.println("... " + line);
+                    err.flush();
+                });
+            } catch (IllegalArgumentException | IllegalStateException e) {
+                throw new UserFacingException(e.getMessage());
+            }
+            spec.commandLine().getOut().println(result.summary());
+            return 0;
         }
     }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.peerlink.server.PeerlinkServer;
 import dev.peerlink.server.ServerConfig;
+import dev.peerlink.server.TurnSettings;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.channels.DatagramChannel;
@@ -24,7 +25,8 @@ class CliTest {
     Path temp;
 
     @ParameterizedTest
-    @ValueSource(strings = {"", "server", "stun", "nat-type", "bench", "bench stun"})
+    @ValueSource(strings = {"", "server", "stun", "nat-type", "bench", "bench stun", "bench turn",
+        "bench turn-allocations", "bench signaling"})
     void everyCommandHasHelp(String command) {
         List<String> args = new java.util.ArrayList<>(command.isEmpty() ? List.of() : List.of(command.split(" ")));
         args.add("--help");
@@ -48,6 +50,26 @@ class CliTest {
         }
         assertOneLineError(CliRunner.run("bench", "stun", "127.0.0.1:" + port, "--window", "0"),
                 "peerlink bench stun: The STUN load generator's window must be between 1 and 65536");
+    }
+
+    @Test
+    void benchTurnComparesTargetsPerPayloadInOneTable() throws Exception {
+        int port = TestPorts.free(LOOPBACK);
+        TurnSettings turn = TurnSettings.off().withUsers(List.of("u:p")).withAllowLoopbackPeers(true)
+                .withRelayPorts(52000, 52999);
+        try (PeerlinkServer server = PeerlinkServer.start(new ServerConfig(List.of("127.0.0.1"), port, 0, 0, null,
+                null, false, false, true, true, "peerlink").withTurn(turn))) {
+            CliRunner result = CliRunner.run("bench", "turn", "first=127.0.0.1:" + port, "again=127.0.0.1:" + port,
+                    "--user", "u:p", "--payload", "100,500", "--duration", "0.3", "--warmup", "0.1", "--window", "8");
+            assertThat(result.exitCode()).as(result.err()).isZero();
+            assertThat(result.out()).containsPattern("first: 127\\.0\\.0\\.1:" + port + " payload 100 B: [\\d,]+ round trips/s")
+                    .containsPattern("\\nagain +500 +[\\d,]+ ")
+                    .contains("ratio = this target's round trips/s / first's");
+        }
+        assertOneLineError(CliRunner.run("bench", "turn", "127.0.0.1:" + port, "--user", "nocolon"),
+                "peerlink bench turn: --user must be USER:PASSWORD");
+        assertOneLineError(CliRunner.run("bench", "turn", "127.0.0.1:" + port, "--user", "u:p", "--payload", "8"),
+                "peerlink bench turn: The TURN load generator's payload must be");
     }
 
     @Test
