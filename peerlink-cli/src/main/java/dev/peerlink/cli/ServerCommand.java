@@ -7,6 +7,7 @@ import dev.peerlink.server.TurnSettings;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -19,18 +20,25 @@ import picocli.CommandLine.Model.CommandSpec;
             + "on the same ports once --user or --static-auth-secret is given, RFC 5780 NAT behaviour discovery when "
             + "asked, and over HTTP WebSocket signaling, /api/ice-servers (REST credentials) and /metrics.",
             "With no options it listens on every address: 3478 (UDP, TCP), 5349 (TLS, with a self-signed "
-            + "certificate made at start) and 8080 (HTTP). Flags use coturn's names; they override the YAML file "
-            + "given with --config."},
+            + "certificate made at start) and 8080 (HTTP). Flags use coturn's names. Every setting can also come from "
+            + "the YAML file given with --config (key = flag without the dashes) or from the environment as "
+            + "PEERLINK_<KEY> (e.g. PEERLINK_LISTENING_PORT=3479, PEERLINK_LISTENING_IP=127.0.0.1,127.0.0.2). "
+            + "Precedence: defaults < YAML file < environment < flags.",
+            "Every key, its default and its environment variable: docs/configuration.md."},
         footer = {"", "Examples:", "  peerlink server",
             "  peerlink server --listening-ip 127.0.0.1 --listening-ip 127.0.0.2 --rfc5780",
             "  peerlink server --static-auth-secret S3CRET --realm example.com --external-ip 203.0.113.7/10.0.0.7",
-            "  peerlink server --config /etc/peerlink.yaml --cert fullchain.pem --pkey privkey.pem"})
+            "  peerlink server --config /etc/peerlink.yaml --cert fullchain.pem --pkey privkey.pem",
+            "  PEERLINK_STATIC_AUTH_SECRET=S3CRET PEERLINK_USER=alice:pw,bob:pw peerlink server", "",
+            "Secrets (--static-auth-secret, --user, --room-token-secret) on a command line are visible to other "
+            + "users: prefer a YAML file readable only by the server (chmod 0600) or the environment.",
+            "Full reference: docs/configuration.md"})
 final class ServerCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
     @Option(names = "--config", paramLabel = "FILE", description = "YAML configuration; keys as the long flags "
-            + "without dashes (listening-ip: [127.0.0.1], listening-port: 3478, rfc5780: true, ...).")
+            + "without dashes (listening-ip: [127.0.0.1], listening-port: 3478, rfc5780: true, ...). Default: none (built-in defaults).")
     Path config;
 
     @Option(names = {"-L", "--listening-ip"}, paramLabel = "IP", description = "Listen on this address; repeat for "
@@ -48,33 +56,33 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--tls-listening-port", paramLabel = "PORT", description = "STUN over TLS port (default 5349).")
     Integer tlsListeningPort;
 
-    @Option(names = "--cert", paramLabel = "PEM", description = "TLS certificate chain (PEM).")
+    @Option(names = "--cert", paramLabel = "PEM", description = "TLS certificate chain (PEM). Default: none, a self-signed certificate made at start.")
     String cert;
 
-    @Option(names = "--pkey", paramLabel = "PEM", description = "TLS private key (PEM, unencrypted).")
+    @Option(names = "--pkey", paramLabel = "PEM", description = "TLS private key (PEM, unencrypted). Default: none.")
     String pkey;
 
     @Option(names = "--rfc5780", description = "Answer RFC 5780 NAT behaviour discovery; needs two --listening-ip. "
-            + "Off by default: answering from other addresses can be abused for reflection.")
+            + "Default: false, as answering from other addresses can be abused for reflection.")
     Boolean rfc5780;
 
-    @Option(names = "--no-udp", description = "Do not listen on UDP.")
+    @Option(names = "--no-udp", description = "Do not listen on UDP (default: false).")
     Boolean noUdp;
 
-    @Option(names = "--no-tcp", description = "Do not listen on TCP.")
+    @Option(names = "--no-tcp", description = "Do not listen on TCP (default: false).")
     Boolean noTcp;
 
-    @Option(names = "--no-tls", description = "Do not listen on TLS.")
+    @Option(names = "--no-tls", description = "Do not listen on TLS (default: false).")
     Boolean noTls;
 
-    @Option(names = "--no-software-attribute", description = "Send no SOFTWARE attribute.")
+    @Option(names = "--no-software-attribute", description = "Send no SOFTWARE attribute (default: send \"peerlink\"; YAML/env key software).")
     Boolean noSoftware;
 
     @Option(names = "--http-port", paramLabel = "PORT", description = "HTTP port for WebSocket signaling "
             + "(/signaling/v1) and /health (default 8080).")
     Integer httpPort;
 
-    @Option(names = "--no-http", description = "Do not listen on HTTP (no signaling).")
+    @Option(names = "--no-http", description = "Do not listen on HTTP, so no signaling (default: false).")
     Boolean noHttp;
 
     @Option(names = "--allowed-origin", paramLabel = "ORIGIN", description = "A browser origin allowed to open "
@@ -83,30 +91,30 @@ final class ServerCommand implements Callable<Integer> {
 
     @Option(names = "--room-token-secret", paramLabel = "SECRET", description = "Require signed room tokens made "
             + "with this secret (repeat to rotate; the first signs). Prefer the YAML file: command lines are visible "
-            + "to other users.")
+            + "to other users. Default: none (rooms open to anyone).")
     List<String> roomTokenSecrets;
 
     @Option(names = "--user", paramLabel = "NAME:PASSWORD", description = "A TURN user (long-term credentials, "
-            + "RFC 8489 §9.2); NAME:0x<hex MD5 key> also works. Repeat for several. Turns TURN on.")
+            + "RFC 8489 §9.2); NAME:0x<hex MD5 key> also works. Repeat for several. Turns TURN on. Default: none.")
     List<String> users;
 
     @Option(names = "--static-auth-secret", paramLabel = "SECRET", description = "TURN REST API secret: time-limited "
             + "credentials expiry:user / base64(HMAC-SHA1(secret, username)), as coturn. Repeat to rotate (the first "
-            + "signs /api/ice-servers). Turns TURN on.")
+            + "signs /api/ice-servers). Turns TURN on. Default: none.")
     List<String> staticAuthSecrets;
 
     @Option(names = "--realm", paramLabel = "REALM", description = "TURN realm (default peerlink).")
     String realm;
 
     @Option(names = "--allowed-peer-ip", paramLabel = "RANGE", description = "Relay to this IP, IP1-IP2 or CIDR even "
-            + "if denied otherwise. Repeatable.")
+            + "if denied otherwise. Repeatable. Default: none.")
     List<String> allowedPeerIps;
 
     @Option(names = "--denied-peer-ip", paramLabel = "RANGE", description = "Never relay to this IP, IP1-IP2 or "
-            + "CIDR (non-public ranges are denied already). Repeatable.")
+            + "CIDR (non-public ranges are denied already). Repeatable. Default: none.")
     List<String> deniedPeerIps;
 
-    @Option(names = "--allow-loopback-peers", description = "Relay to 127.0.0.0/8 and ::1. For tests only.")
+    @Option(names = "--allow-loopback-peers", description = "Relay to 127.0.0.0/8 and ::1. For tests only (default: false).")
     Boolean allowLoopbackPeers;
 
     @Option(names = "--min-port", paramLabel = "PORT", description = "Lowest relay port (default 49152).")
@@ -120,17 +128,17 @@ final class ServerCommand implements Callable<Integer> {
     String relayIp;
 
     @Option(names = {"-X", "--external-ip"}, paramLabel = "PUBLIC[/PRIVATE]", description = "Behind 1:1 NAT: "
-            + "advertise PUBLIC as the relayed address; PRIVATE is the local address to bind (unless --relay-ip).")
+            + "advertise PUBLIC as the relayed address; PRIVATE is the local address to bind (unless --relay-ip). Default: none.")
     String externalIp;
 
-    @Option(names = "--user-quota", paramLabel = "N", description = "Allocations per user, 0 for no limit.")
+    @Option(names = "--user-quota", paramLabel = "N", description = "Allocations per user, 0 for no limit (default 0).")
     Integer userQuota;
 
-    @Option(names = "--total-quota", paramLabel = "N", description = "Allocations in all, 0 for no limit.")
+    @Option(names = "--total-quota", paramLabel = "N", description = "Allocations in all, 0 for no limit (default 0).")
     Integer totalQuota;
 
     @Option(names = "--max-bps", paramLabel = "BYTES", description = "Bytes a second one allocation may relay each "
-            + "way, 0 for no cap.")
+            + "way, 0 for no cap (default 0).")
     Long maxBps;
 
     @Option(names = "--server-name", paramLabel = "HOST", description = "Host name /api/ice-servers puts in its "
@@ -138,16 +146,22 @@ final class ServerCommand implements Callable<Integer> {
     String serverName;
 
     @Option(names = {"-a", "--lt-cred-mech"}, description = "Accepted for coturn compatibility: long-term "
-            + "credentials are always used; needs --user or --static-auth-secret.")
+            + "credentials are always used; needs --user or --static-auth-secret (default: false).")
     Boolean ltCredMech;
 
     @Option(names = "--use-auth-secret", description = "Accepted for coturn compatibility: --static-auth-secret "
-            + "implies it; needs --static-auth-secret.")
+            + "implies it; needs --static-auth-secret (default: false).")
     Boolean useAuthSecret;
 
     @Override
     public Integer call() throws ConfigException {
-        ServerConfig base = config == null ? ServerConfig.defaults() : ServerConfig.load(config);
+        ServerConfig effective = effectiveConfig(System.getenv());
+        return run(effective);
+    }
+
+    /** Defaults, then the YAML file, then PEERLINK_* environment variables, then the flags given. */
+    ServerConfig effectiveConfig(Map<String, String> env) throws ConfigException {
+        ServerConfig base = ServerConfig.load(config, env);
         TurnSettings baseTurn = base.turn();
         TurnSettings turn = new TurnSettings(
                 users != null ? users : baseTurn.users(),
@@ -187,6 +201,10 @@ final class ServerCommand implements Callable<Integer> {
                 allowedOrigins != null ? allowedOrigins : base.allowedOrigins(),
                 roomTokenSecrets != null ? roomTokenSecrets : base.roomTokenSecrets(),
                 turn);
+        return effective;
+    }
+
+    private Integer run(ServerConfig effective) throws ConfigException {
         PeerlinkServer server = PeerlinkServer.start(effective);
         CountDownLatch stopRequested = new CountDownLatch(1);
         CountDownLatch closed = new CountDownLatch(1);

@@ -171,6 +171,40 @@ class CliTest {
     }
 
     @Test
+    void serverFlagsOverrideEnvironmentWhichOverridesYaml() throws Exception {
+        Path yaml = temp.resolve("env.yaml");
+        Files.writeString(yaml, "listening-port: 4000\nhttp-port: 9000\ntls-listening-port: 6000\n");
+        ServerCommand command = new ServerCommand();
+        new picocli.CommandLine(command).parseArgs("--config", yaml.toString(), "--http-port", "8081");
+        ServerConfig config = command.effectiveConfig(java.util.Map.of("PEERLINK_LISTENING_PORT", "3479",
+                "PEERLINK_HTTP_PORT", "8082", "PEERLINK_USER", "alice:pw,bob:pw", "PEERLINK_DEBUG", "1"));
+        assertThat(config.listeningPort()).isEqualTo(3479); // environment over YAML
+        assertThat(config.httpPort()).isEqualTo(8081); // flag over environment
+        assertThat(config.tlsListeningPort()).isEqualTo(6000); // YAML over default
+        assertThat(config.turn().users()).containsExactly("alice:pw", "bob:pw");
+        ServerCommand bad = new ServerCommand();
+        new picocli.CommandLine(bad).parseArgs("--listening-port", "3479");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> bad.effectiveConfig(
+                java.util.Map.of("PEERLINK_LISTENING_PORT", "x")))
+                .hasMessage("PEERLINK_LISTENING_PORT must be a port from 0 to 65535, not \"x\"");
+    }
+
+    @Test
+    void serverHelpShowsEveryDefaultAndPointsAtTheReference() {
+        CliRunner result = CliRunner.run("server", "--help");
+        assertThat(result.exitCode()).isZero();
+        assertThat(result.out()).contains("docs/configuration.md", "PEERLINK_", "defaults < YAML file < environment < flags");
+        picocli.CommandLine.Model.CommandSpec spec = new picocli.CommandLine(new ServerCommand()).getCommandSpec();
+        for (picocli.CommandLine.Model.OptionSpec option : spec.options()) {
+            if (option.usageHelp() || option.versionHelp()) {
+                continue;
+            }
+            assertThat(String.join(" ", option.description()).toLowerCase())
+                    .as("help for " + option.longestName()).contains("default");
+        }
+    }
+
+    @Test
     void aPortInUseIsOneLine() throws Exception {
         try (DatagramChannel taken = DatagramChannel.open().bind(new InetSocketAddress(LOOPBACK, 0))) {
             int port = ((InetSocketAddress) taken.getLocalAddress()).getPort();

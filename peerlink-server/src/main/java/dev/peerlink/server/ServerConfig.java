@@ -12,8 +12,15 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.lang.reflect.Field;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * Everything {@code peerlink server} can be told, with embedded defaults so that it runs with no configuration.
@@ -111,12 +118,102 @@ public record ServerConfig(
                 DEFAULT_HTTP_PORT, false, List.of(), List.of(), TurnSettings.off());
     }
 
-    /** Reads a YAML file; keys left out keep their defaults. Unknown keys are an error naming them. */
-    public static ServerConfig load(Path file) throws ConfigException {
-        ObjectMapper mapper = new ObjectMapper(new YAMLFactory())
+    /** Every key the YAML file (and {@code PEERLINK_<KEY>} in the environment) knows, in documentation order. */
+    public static List<String> keys() {
+        return MutableConfig.KEYS;
+    }
+
+    /** The environment variable for a YAML key: {@code PEERLINK_} and the key upper-cased, '-' as '_'. */
+    public static String environmentVariable(String key) {
+        return ENV_PREFIX + key.toUpperCase(Locale.ROOT).replace('-', '_');
+    }
+
+    public static final String ENV_PREFIX = "PEERLINK_";
+    private static final Set<String> PORT_KEYS = Set.of("listening-port", "alt-listening-port", "tls-listening-port",
+            "http-port", "min-port", "max-port");
+
+    private static ObjectMapper mapper() {
+        return new ObjectMapper(new YAMLFactory())
                 .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
                 .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
                 .enable(DeserializationFeature.ACCEPT_SINGLE_VALUE_AS_ARRAY);
+    }
+
+    /**
+     * Defaults, then the YAML file (when {@code file} is not null), then {@code PEERLINK_<KEY>} variables from
+     * {@code env}; command-line flags go on top of what this returns. Only variables named after a known key are
+     * read, so other {@code PEERLINK_} variables (PEERLINK_DEBUG, PEERLINK_JAVA_OPTS, ...) are left alone.
+     */
+    public static ServerConfig load(Path file, Map<String, String> env) throws ConfigException {
+        ServerConfig base = file == null ? defaults() : load(file);
+        return base.withEnvironment(env);
+    }
+
+    /**
+     * This configuration with every {@code PEERLINK_<KEY>} in {@code env} on top: lists are comma-separated,
+     * booleans {@code true} or {@code false}. A bad value is an error naming the variable.
+     */
+    public ServerConfig withEnvironment(Map<String, String> env) throws ConfigException {
+        if (env == null || env.isEmpty()) {
+            return this;
+        }
+        ObjectNode tree = JsonNodeFactory.instance.objectNode();
+        for (String key : MutableConfig.KEYS) {
+            String name = environmentVariable(key);
+            String value = env.get(name);
+            if (value == null) {
+                continue;
+            }
+            Class<?> type = MutableConfig.type(key);
+            String text = value.strip();
+            if (type == List.class) {
+                ArrayNode list = tree.putArray(key);
+                for (String item : text.split(",")) {
+                    if (!item.isBlank()) {
+                        list.add(item.strip());
+                    }
+                }
+            } else if (type == boolean.class) {
+                String lower = text.toLowerCase(Locale.ROOT);
+                if (!lower.equals("true") && !lower.equals("false")) {
+                    throw new ConfigException(name + " must be true or false, not \"" + value + "\"");
+                }
+                tree.put(key, lower.equals("true"));
+            } else if (type == int.class || type == long.class) {
+                long number;
+                try {
+                    number = Long.parseLong(text);
+                } catch (NumberFormatException e) {
+                    number = -1;
+                }
+                if (PORT_KEYS.contains(key)) {
+                    if (number < 0 || number > 65535) {
+                        throw new ConfigException(name + " must be a port from 0 to 65535, not \"" + value + "\"");
+                    }
+                } else if (number < 0 || (type == int.class && number > Integer.MAX_VALUE)) {
+                    throw new ConfigException(name + " must be a whole number from 0 to "
+                            + (type == int.class ? Integer.MAX_VALUE : Long.MAX_VALUE) + ", not \"" + value + "\"");
+                }
+                tree.put(key, number);
+            } else if (text.isEmpty() && !key.equals("software")) {
+                tree.putNull(key); // empty: back to the default
+            } else {
+                tree.put(key, text);
+            }
+        }
+        if (tree.isEmpty()) {
+            return this;
+        }
+        try {
+            return mapper().readerForUpdating(new MutableConfig(this)).<MutableConfig>readValue(tree).toConfig();
+        } catch (IOException e) {
+            throw new ConfigException("bad " + ENV_PREFIX + " environment variable: " + e.getMessage());
+        }
+    }
+
+    /** Reads a YAML file; keys left out keep their defaults. Unknown keys are an error naming them. */
+    public static ServerConfig load(Path file) throws ConfigException {
+        ObjectMapper mapper = mapper();
         try {
             if (!Files.isRegularFile(file)) {
                 throw new ConfigException("the configuration file " + file + " does not exist");
@@ -259,6 +356,17 @@ public record ServerConfig(
         /** coturn's switches for what users and secrets already imply; accepted so a config carries over. */
         @JsonProperty("lt-cred-mech") boolean ltCredMech;
         @JsonProperty("use-auth-secret") boolean useAuthSecret;
+
+        /** The Java type of a key's field: List, String, int, long or boolean. */
+        static Class<?> type(String key) {
+            for (Field field : MutableConfig.class.getDeclaredFields()) {
+                JsonProperty property = field.getAnnotation(JsonProperty.class);
+                if (property != null && property.value().equals(key)) {
+                    return field.getType();
+                }
+            }
+            throw new IllegalArgumentException(key);
+        }
 
         MutableConfig(ServerConfig from) {
             listeningIps = from.listeningIps();
