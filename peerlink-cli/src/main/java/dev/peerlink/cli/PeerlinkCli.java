@@ -10,6 +10,7 @@ import picocli.CommandLine.Command;
         versionProvider = PeerlinkCli.Version.class,
         description = "A pure-Java WebRTC connectivity stack: STUN, TURN, ICE and data channels.",
         subcommands = {ServerCommand.class, StunCommand.class, NatTypeCommand.class, BenchCommand.class, LabCommand.class,
+                SendCommand.class, ReceiveCommand.class,
                 CommandLine.HelpCommand.class})
 public final class PeerlinkCli {
     public static void main(String[] args) {
