@@ -69,8 +69,21 @@ import java.util.random.RandomGenerator;
  * back into the agent as if it had arrived on a socket at the relayed address.
  */
 public final class IceAgent {
-    /** Bytes to send from the local socket bound at {@code local} to {@code remote}. */
-    public record Transmit(InetSocketAddress local, InetSocketAddress remote, byte[] data) {
+    /**
+     * Bytes to send from the local socket bound at {@code local} to {@code remote}: a datagram when
+     * {@code transport} is UDP; over TCP or TLS, the next bytes of the driver's connection to a TURN server whose
+     * local end is {@code local} (see {@link #turnConnectionOpened}).
+     */
+    public record Transmit(InetSocketAddress local, InetSocketAddress remote, byte[] data, StunTransport transport) {
+        /** A datagram from a UDP socket. */
+        public Transmit(InetSocketAddress local, InetSocketAddress remote, byte[] data) {
+            this(local, remote, data, StunTransport.UDP);
+        }
+
+        /** Whether this goes on a TURN server connection (TCP or TLS) rather than as a datagram. */
+        public boolean onStream() {
+            return transport != StunTransport.UDP;
+        }
     }
 
     private enum Purpose { CHECK, CONSENT, GATHER }
@@ -112,21 +125,36 @@ public final class IceAgent {
 
     private enum PermissionState { PENDING, INSTALLED, FAILED }
 
-    /** One TURN allocation from one host base on one server (RFC 8445 §5.1.1.2). */
+    /**
+     * One TURN allocation (RFC 8445 §5.1.1.2): from one host socket on one UDP server, or over the driver's
+     * connection to one TCP or TLS server.
+     */
     private static final class Relay {
+        /** The host candidate whose socket carries a UDP allocation; null over a connection. */
         final IceCandidate host;
         final IceTurnServer server;
+        /** The local end: the host socket's address, or the connection's. */
+        final InetSocketAddress base;
+        final int localPreference;
         TurnClientCore core;
         /** The relayed candidate, once allocated. */
         IceCandidate candidate;
         /** Allocated, refused or timed out: gathering need not wait for it any more. */
         boolean settled;
+        /** Over TCP or TLS: the driver reported the connection closed. */
+        boolean connectionClosed;
         /** RFC 8656 §9: permissions by peer IP, asked for as pairs with the relayed candidate form. */
         final Map<InetAddress, PermissionState> permissions = new HashMap<>();
 
-        Relay(IceCandidate host, IceTurnServer server) {
+        Relay(IceCandidate host, IceTurnServer server, InetSocketAddress base, int localPreference) {
             this.host = host;
             this.server = server;
+            this.base = base;
+            this.localPreference = localPreference;
+        }
+
+        boolean onStream() {
+            return server.transport() != StunTransport.UDP;
         }
     }
 
@@ -162,6 +190,8 @@ public final class IceAgent {
     private final ArrayDeque<CandidatePair> triggeredChecks = new ArrayDeque<>();
     private final Map<TransactionId, Transaction> transactions = new LinkedHashMap<>();
     private final List<Relay> relays = new ArrayList<>();
+    /** TCP and TLS TURN servers the driver has not yet connected to, or reported failing to. */
+    private final List<IceTurnServer> awaitingTurnConnections = new ArrayList<>();
     private final boolean relayOnly;
     private final ArrayDeque<Transmit> transmits = new ArrayDeque<>();
     private final ArrayDeque<IceEvent> events = new ArrayDeque<>();
@@ -193,6 +223,11 @@ public final class IceAgent {
         this.tieBreaker = random.nextLong(); // RFC 8445 §7.1.3: a random 64-bit number
         this.taNanos = config.ta().toNanos();
         this.relayOnly = config.transportPolicy() == IceTransportPolicy.RELAY;
+        for (IceTurnServer server : config.turnServers()) {
+            if (server.transport() != StunTransport.UDP) {
+                awaitingTurnConnections.add(server);
+            }
+        }
         setLocalCredentials(config.localUfrag() != null ? config.localUfrag() : IceCredentials.randomUfrag(random),
                 config.localPassword() != null ? config.localPassword() : IceCredentials.randomPassword(random));
     }
@@ -388,27 +423,102 @@ public final class IceAgent {
                 return;
             }
         }
+        if (!awaitingTurnConnections.isEmpty()) {
+            return;
+        }
         gatheringComplete = true;
         events.add(new IceEvent.GatheringComplete());
     }
 
     // ---------------------------------------------------------------------------------------- relayed candidates
 
-    /** RFC 8445 §5.1.1.2: an allocation on every TURN server of the host candidate's address family. */
+    /**
+     * RFC 8445 §5.1.1.2: an allocation on every UDP TURN server of the host candidate's address family from its
+     * socket. (TCP and TLS servers get one allocation each, over a connection: {@link #turnConnectionOpened}.)
+     */
     private void startRelayGathering(IceCandidate host) {
         for (IceTurnServer server : config.turnServers()) {
             boolean serverV6 = server.address().getAddress() instanceof Inet6Address;
-            if (serverV6 != (host.address().getAddress() instanceof Inet6Address)) {
+            if (server.transport() != StunTransport.UDP
+                    || serverV6 != (host.address().getAddress() instanceof Inet6Address)) {
                 continue;
             }
-            Relay relay = new Relay(host, server);
+            Relay relay = new Relay(host, server, host.base(), IcePriorities.localPreferenceOf(host.priority()));
             relays.add(relay);
             allocate(relay);
         }
     }
 
+    /**
+     * The TCP and TLS TURN servers of the configuration (RFC 8656 §3.1): the driver connects to each, then reports
+     * {@link #turnConnectionOpened} or {@link #turnConnectionClosed}; gathering completes only after that.
+     */
+    public List<IceTurnServer> turnServersToConnect() {
+        return config.turnServers().stream().filter(server -> server.transport() != StunTransport.UDP).toList();
+    }
+
+    /**
+     * The driver connected to the TCP or TLS TURN server {@code server} (one of {@link #turnServersToConnect}); the
+     * connection's local end is {@code local}. An allocation starts over it (RFC 8656 §7, the allocation lives as
+     * long as the connection, §3.1): its bytes leave as {@link Transmit}s from {@code local} with the server's
+     * transport, and what the connection reads goes to {@link #handleTurnStreamInput}. The relayed candidate it
+     * yields is ranked below those relayed over UDP, TLS lowest (RFC 8445 §5.1.2.1 leaves the local preference to
+     * the agent; UDP to the server costs no head-of-line blocking).
+     */
+    public void turnConnectionOpened(IceTurnServer server, InetSocketAddress local, long nowNanos) {
+        requireOpen();
+        tick(nowNanos);
+        if (!awaitingTurnConnections.remove(server)) {
+            throw new IllegalArgumentException("the TURN server " + server + " is not a TCP or TLS server of this"
+                    + " agent awaiting a connection");
+        }
+        int precedence = IcePriorities.localPreference(local.getAddress(), 0);
+        int transportPenalty = server.transport() == StunTransport.TLS ? 0x2000 : 0x1000;
+        Relay relay = new Relay(null, server, local, precedence - transportPenalty - relays.size());
+        relays.add(relay);
+        allocate(relay);
+        updateState();
+    }
+
+    /** The next bytes (any split) read from the TURN server connection whose local end is {@code local}. */
+    public void handleTurnStreamInput(InetSocketAddress local, ByteBuffer bytes, long nowNanos) {
+        if (closed) {
+            return;
+        }
+        tick(nowNanos);
+        for (Relay relay : relays) {
+            if (relay.onStream() && relay.base.equals(local)) {
+                relay.core.handleInput(bytes, relay.server.address(), now);
+                drainRelay(relay);
+                break;
+            }
+        }
+        sendCheckIfDue();
+        updateState();
+    }
+
+    /**
+     * The connection to the TCP or TLS TURN server {@code server} could not be made, or has closed: its allocation,
+     * if any, is gone with it (RFC 8656 §3.1), and gathering does not wait for it.
+     */
+    public void turnConnectionClosed(IceTurnServer server, long nowNanos) {
+        if (closed) {
+            return;
+        }
+        tick(nowNanos);
+        awaitingTurnConnections.remove(server);
+        for (Relay relay : relays) {
+            if (relay.onStream() && relay.server.equals(server) && !relay.connectionClosed) {
+                relay.connectionClosed = true;
+                relayLost(relay);
+            }
+        }
+        announceGatheringCompleteWhenDone();
+        updateState();
+    }
+
     private void allocate(Relay relay) {
-        TurnClientConfig turn = TurnClientConfig.of(relay.server.address(), StunTransport.UDP,
+        TurnClientConfig turn = TurnClientConfig.of(relay.server.address(), relay.server.transport(),
                 relay.server.username(), relay.server.password());
         if (relay.server.address().getAddress() instanceof Inet6Address) {
             turn = turn.withRequestedFamily(AddressFamilyAttribute.IPV6); // RFC 8656 §7.1: a relay of the same family
@@ -421,14 +531,23 @@ public final class IceAgent {
         drainRelay(relay);
     }
 
-    /** The allocation made from the host socket {@code base} on the TURN server at {@code server}, if any. */
+    /** The allocation made from the host socket {@code base} on the UDP TURN server at {@code server}, if any. */
     private Relay relayFrom(InetSocketAddress base, InetSocketAddress server) {
         for (Relay relay : relays) {
-            if (relay.host.base().equals(base) && relay.core.server().equals(server)) {
+            if (!relay.onStream() && relay.base.equals(base) && relay.core.server().equals(server)) {
                 return relay;
             }
         }
         return null;
+    }
+
+    /**
+     * RFC 8656 §3.1 / W3C {@code RTCIceCandidateStats.relayProtocol}: how a local relayed candidate reaches its
+     * TURN server (UDP, TCP or TLS); empty for other candidates.
+     */
+    public Optional<StunTransport> relayProtocol(IceCandidate local) {
+        Relay relay = local.type() == IceCandidate.Type.RELAY ? relayAt(local.base()) : null;
+        return relay == null ? Optional.empty() : Optional.of(relay.server.transport());
     }
 
     /** The allocation whose relayed candidate has {@code base} (its relayed address), if any. */
@@ -456,7 +575,8 @@ public final class IceAgent {
     private void flushRelayTransmits(Relay relay) {
         Optional<TurnClientCore.Transmit> transmit;
         while ((transmit = relay.core.pollTransmit()).isPresent()) {
-            transmits.add(new Transmit(relay.host.base(), transmit.get().destination(), transmit.get().data()));
+            transmits.add(new Transmit(relay.base, transmit.get().destination(), transmit.get().data(),
+                    relay.server.transport()));
         }
     }
 
@@ -500,18 +620,17 @@ public final class IceAgent {
      */
     private void onAllocated(Relay relay, TurnEvent.Allocated allocated) {
         relay.settled = true;
-        IceCandidate host = relay.host;
         InetAddress serverIp = relay.server.address().getAddress();
-        if (allocated.mappedAddress() != null) {
-            addServerReflexive(host, allocated.mappedAddress(), serverIp);
+        if (allocated.mappedAddress() != null && relay.host != null) {
+            addServerReflexive(relay.host, allocated.mappedAddress(), serverIp); // over TCP it maps a TCP flow: no use
         }
         InetSocketAddress relayed = allocated.relayedAddress();
+        // RFC 8445 §5.1.1.3: the foundation also tells apart the transport the relay was obtained over.
         relay.candidate = new IceCandidate(
-                foundations.foundationOf(IceCandidate.Type.RELAY, host.base().getAddress(), serverIp,
-                        IceCandidate.Transport.UDP),
+                foundations.foundationOf(IceCandidate.Type.RELAY, relay.base.getAddress(), serverIp,
+                        IceCandidate.Transport.UDP, relay.server.transport()),
                 COMPONENT, IceCandidate.Transport.UDP,
-                IcePriorities.candidatePriority(IceCandidate.Type.RELAY,
-                        IcePriorities.localPreferenceOf(host.priority()), COMPONENT),
+                IcePriorities.candidatePriority(IceCandidate.Type.RELAY, relay.localPreference, COMPONENT),
                 relayed, IceCandidate.Type.RELAY, allocated.mappedAddress(), relayed);
         localCandidates.add(relay.candidate);
         events.add(new IceEvent.LocalCandidate(relay.candidate));
@@ -554,7 +673,7 @@ public final class IceAgent {
     /** RFC 8656 §9: a permission for the remote IP of a new pair on a relayed candidate, asked for once. */
     private void requestPermission(CandidatePair pair) {
         Relay relay = relayAt(pair.local.base());
-        if (relay == null || relay.core.state() != TurnClientCore.State.ALLOCATED) {
+        if (relay == null || relay.connectionClosed || relay.core.state() != TurnClientCore.State.ALLOCATED) {
             failCheck(pair);
             return;
         }
@@ -589,6 +708,9 @@ public final class IceAgent {
         if (relay == null) {
             transmits.add(new Transmit(localBase, remote, data));
             return true;
+        }
+        if (relay.connectionClosed) {
+            return false;
         }
         boolean sent = relay.core.send(remote, ByteBuffer.wrap(data));
         flushRelayTransmits(relay);
@@ -1280,6 +1402,9 @@ public final class IceAgent {
             }
         }
         for (Relay relay : List.copyOf(relays)) {
+            if (relay.connectionClosed) {
+                continue;
+            }
             long due = relay.core.nextTimeoutNanos();
             if (due != Long.MAX_VALUE && due - now <= 0) {
                 relay.core.handleTimeout(now);
@@ -1492,7 +1617,9 @@ public final class IceAgent {
             next = earliest(next, transaction.engine.nextTimeoutNanos());
         }
         for (Relay relay : relays) {
-            next = earliest(next, relay.core.nextTimeoutNanos());
+            if (!relay.connectionClosed) {
+                next = earliest(next, relay.core.nextTimeoutNanos());
+            }
         }
         if (remoteKey != null && !consentLost
                 && (nextTriggeredCheck(false) != null || nextOrdinaryCheck(false) != null)) {
@@ -1655,11 +1782,15 @@ public final class IceAgent {
         // failed or were lost are asked for afresh.
         for (Relay relay : relays) {
             if (relay.candidate != null && relay.core.state() == TurnClientCore.State.ALLOCATED) {
-                relay.core.mappedAddress().ifPresent(mapped ->
-                        addServerReflexive(relay.host, mapped, relay.server.address().getAddress()));
+                if (relay.host != null) {
+                    relay.core.mappedAddress().ifPresent(mapped ->
+                            addServerReflexive(relay.host, mapped, relay.server.address().getAddress()));
+                }
                 localCandidates.add(relay.candidate);
                 events.add(new IceEvent.LocalCandidate(relay.candidate));
-            } else if (relay.settled) {
+            } else if (relay.settled && !relay.onStream()) {
+                // Over TCP/TLS the server ties an allocation to the connection's 5-tuple (RFC 8656 §3.1): a new one
+                // needs a new connection, which only the driver can open.
                 allocate(relay);
             }
         }
@@ -1681,7 +1812,7 @@ public final class IceAgent {
         transmits.clear();
         triggeredChecks.clear();
         for (Relay relay : relays) {
-            if (relay.core.state() == TurnClientCore.State.ALLOCATED) {
+            if (!relay.connectionClosed && relay.core.state() == TurnClientCore.State.ALLOCATED) {
                 relay.core.deallocate(now);
                 flushRelayTransmits(relay);
             }

@@ -26,9 +26,9 @@ import java.util.List;
  * @param disconnectedTimeout  how long a consent check may go unanswered before the state is DISCONNECTED
  * @param stunServers          STUN servers for server-reflexive candidates (RFC 8445 §5.1.1.2)
  * @param stunServerRetransmission  retransmissions of those Binding requests
- * @param turnServers          TURN servers for relayed candidates (RFC 8445 §5.1.1.2): one allocation per host
- *                             base of the server's address family and server; UDP only for now (see
- *                             {@link IceTurnServer})
+ * @param turnServers          TURN servers for relayed candidates (RFC 8445 §5.1.1.2): over UDP one allocation
+ *                             per host base of the server's address family; over TCP or TLS one allocation on a
+ *                             connection the driver opens (see {@link IceAgent#turnServersToConnect})
  * @param transportPolicy      which candidates are offered and used (W3C {@code iceTransportPolicy})
  */
 public record IceAgentConfig(IceRole role, String localUfrag, String localPassword, Duration ta,
@@ -65,12 +65,8 @@ public record IceAgentConfig(IceRole role, String localUfrag, String localPasswo
             }
         }
         turnServers = List.copyOf(turnServers);
-        for (IceTurnServer server : turnServers) {
-            if (server.transport() != StunTransport.UDP) {
-                throw new IllegalArgumentException("the TURN server " + SocketAddresses.format(server.address())
-                        + " is configured over " + server.transport() + ", but the ICE agent relays through TURN"
-                        + " over UDP only so far; use a turn: URL with transport=udp");
-            }
+        if (turnServers.stream().distinct().count() != turnServers.size()) {
+            throw new IllegalArgumentException("a TURN server is configured twice: " + turnServers);
         }
         if (transportPolicy == null) {
             throw new NullPointerException("the ICE transport policy is null");

@@ -10,19 +10,27 @@ import java.util.Objects;
  * {@code RTCIceServer} with a {@code turn:} or {@code turns:} URL and long-term credentials names it.
  *
  * <p>The transport is how the agent reaches the server; the relay towards the peer is always UDP (RFC 8656 §3.1).
- * {@link IceAgent} relays over UDP: its transmits are datagrams from a host socket. TURN over TCP and TLS
- * ({@code ?transport=tcp}, {@code turns:}) is part of the type so that configurations can name it, and
- * {@link IceAgentConfig} refuses it for now with a sentence saying so: it needs the driver to hold a stream
- * connection per host base and server and to feed the agent the stream's bytes, which the agent's datagram API
- * does not express yet (TurnClientCore already frames TURN over streams).
+ * Over UDP ({@code turn:}) the agent allocates from each host socket; over TCP ({@code turn:...?transport=tcp}) and
+ * TLS ({@code turns:}), which cross firewalls that drop UDP, the driver opens one connection and the agent
+ * allocates over it ({@link IceAgent#turnConnectionOpened}).
  *
  * @param address   the server's IP address and port (3478 for UDP and TCP, 5349 for TLS by default)
+ * @param serverName the host name of the URL: for TLS, the name the server's certificate must carry (SNI too);
+ *                   the IP address's text when the URL named an address
  * @param transport UDP, TCP or TLS between agent and server
  * @param username  long-term username (for TURN REST API credentials, {@code expiry:user})
  * @param password  long-term password; never printed
  */
-public record IceTurnServer(InetSocketAddress address, StunTransport transport, String username, String password) {
+public record IceTurnServer(InetSocketAddress address, String serverName, StunTransport transport, String username,
+                            String password) {
+    /** A server named by its address. */
+    public IceTurnServer(InetSocketAddress address, StunTransport transport, String username, String password) {
+        this(address, address.getAddress() == null ? address.getHostString()
+                : address.getAddress().getHostAddress(), transport, username, password);
+    }
+
     public IceTurnServer {
+        Objects.requireNonNull(serverName, "the TURN server name is null");
         Objects.requireNonNull(address, "the TURN server address is null");
         Objects.requireNonNull(transport, "the TURN server transport is null");
         Objects.requireNonNull(username, "the TURN username is null");
@@ -40,7 +48,7 @@ public record IceTurnServer(InetSocketAddress address, StunTransport transport, 
 
     @Override
     public String toString() { // never the password
-        return "IceTurnServer[" + SocketAddresses.format(address) + " over " + transport + ", username=" + username
-                + "]";
+        return "IceTurnServer[" + serverName + " " + SocketAddresses.format(address) + " over " + transport
+                + ", username=" + username + "]";
     }
 }

@@ -10,6 +10,8 @@ import java.util.Set;
  */
 public final class ForwardingRouter extends Router {
     private final Set<Protocol> blockedProtocols;
+    /** When not empty, TCP only to (and back from) these outside ports. */
+    private Set<Integer> allowedTcpPorts = Set.of();
     private long forwarded;
     private long droppedByFirewall;
 
@@ -42,6 +44,19 @@ public final class ForwardingRouter extends Router {
         return blockedProtocols;
     }
 
+    /**
+     * Lets TCP through only to these ports outside (and its answers back), like a corporate firewall that opens just
+     * HTTPS: {@code allowOnlyTcpToPorts(443)}. With no ports, TCP passes unless blocked as a protocol.
+     */
+    public ForwardingRouter allowOnlyTcpToPorts(int... ports) {
+        Set<Integer> allowed = new java.util.HashSet<>();
+        for (int port : ports) {
+            allowed.add(port);
+        }
+        this.allowedTcpPorts = Set.copyOf(allowed);
+        return this;
+    }
+
     /** Packets passed on in either direction. */
     public long forwarded() {
         return forwarded;
@@ -54,7 +69,7 @@ public final class ForwardingRouter extends Router {
 
     @Override
     void fromLan(Packet packet) {
-        if (isForRouterItself(packet) || blocked(packet)) {
+        if (isForRouterItself(packet) || blocked(packet) || tcpPortRefused(packet.destination().getPort(), packet)) {
             return;
         }
         forward(packet, outside);
@@ -62,7 +77,7 @@ public final class ForwardingRouter extends Router {
 
     @Override
     void fromOutside(Packet packet) {
-        if (isForRouterItself(packet) || blocked(packet)) {
+        if (isForRouterItself(packet) || blocked(packet) || tcpPortRefused(packet.source().getPort(), packet)) {
             return;
         }
         // The LAN segment knows its own hosts and the routers behind it; anything else it drops as unroutable.
@@ -80,6 +95,15 @@ public final class ForwardingRouter extends Router {
 
     private boolean blocked(Packet packet) {
         if (blockedProtocols.contains(packet.protocol())) {
+            droppedByFirewall++;
+            network.record(name(), TraceAction.DROPPED_BY_FIREWALL, packet, null);
+            return true;
+        }
+        return false;
+    }
+
+    private boolean tcpPortRefused(int outsidePort, Packet packet) {
+        if (packet.protocol() == Protocol.TCP && !allowedTcpPorts.isEmpty() && !allowedTcpPorts.contains(outsidePort)) {
             droppedByFirewall++;
             network.record(name(), TraceAction.DROPPED_BY_FIREWALL, packet, null);
             return true;

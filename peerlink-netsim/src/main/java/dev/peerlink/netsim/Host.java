@@ -6,9 +6,11 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
- * An end host: one or more interfaces, and UDP sockets bound to them. Hosts never forward packets. A datagram sent to
+ * An end host: one or more interfaces, UDP sockets bound to them, and TCP connections and listeners
+ * ({@link VirtualTcpConnection}). Hosts never forward packets. A datagram sent to
  * one of the host's own addresses is delivered locally, as through a loopback interface.
  */
 public final class Host implements Node {
@@ -20,6 +22,8 @@ public final class Host implements Node {
     private final String name;
     private final List<VirtualInterface> interfaces = new ArrayList<>();
     private final Map<InetSocketAddress, VirtualSocket> sockets = new LinkedHashMap<>();
+    private final Map<Integer, Consumer<VirtualTcpConnection>> tcpListeners = new LinkedHashMap<>();
+    private final Map<List<InetSocketAddress>, VirtualTcpConnection> tcpConnections = new LinkedHashMap<>();
 
     Host(VirtualNetwork network, String name) {
         this.network = network;
@@ -108,6 +112,80 @@ public final class Host implements Node {
         out.segment().transmit(out, packet);
     }
 
+    /**
+     * Accepts TCP connections to {@code port} on every interface; {@code onAccept} gets each once its handshake is
+     * complete. Returns what stops listening (connections already accepted stay open).
+     */
+    public AutoCloseable listenTcp(int port, Consumer<VirtualTcpConnection> onAccept) {
+        if (port < 1 || port > 65535) {
+            throw new IllegalArgumentException("a TCP port to listen on is 1-65535, not " + port);
+        }
+        if (tcpListeners.putIfAbsent(port, onAccept) != null) {
+            throw new IllegalStateException("TCP port " + port + " on " + name + " is already listening");
+        }
+        return () -> tcpListeners.remove(port);
+    }
+
+    /**
+     * Opens a TCP connection from the first interface (an ephemeral port from the seed) to {@code remote}; the
+     * handshake starts at once. Set the connection's callbacks before the network runs on.
+     */
+    public VirtualTcpConnection connectTcp(InetSocketAddress remote) {
+        Addresses.requireUsableDestination(remote);
+        InetSocketAddress local;
+        do {
+            local = new InetSocketAddress(address(), FIRST_EPHEMERAL_PORT
+                    + network.random().nextInt(LAST_EPHEMERAL_PORT - FIRST_EPHEMERAL_PORT + 1));
+        } while (tcpConnections.containsKey(List.of(local, remote)));
+        VirtualTcpConnection connection = new VirtualTcpConnection(network, this, local, remote, true,
+                network.random().nextInt());
+        tcpConnections.put(List.of(local, remote), connection);
+        connection.startHandshake();
+        return connection;
+    }
+
+    void sendTcp(InetSocketAddress from, InetSocketAddress to, byte[] segment) {
+        Packet packet = network.newPacket(Protocol.TCP, from, to, segment);
+        network.record(name, TraceAction.SENT, packet, null);
+        VirtualInterface local = interfaceWith(to.getAddress());
+        if (local != null) {
+            network.scheduleDelivery(0, () -> receive(packet, local));
+            return;
+        }
+        VirtualInterface out = interfaceWith(from.getAddress());
+        out.segment().transmit(out, packet);
+    }
+
+    void forget(VirtualTcpConnection connection) {
+        tcpConnections.remove(List.of(connection.localAddress(), connection.remoteAddress()));
+    }
+
+    /** RFC 9293 §3.5: a segment for a connection, a SYN for a listener, or else a RST back (no RST for a RST). */
+    private void receiveTcp(Packet packet) {
+        VirtualTcpConnection connection = tcpConnections.get(List.of(packet.destination(), packet.source()));
+        if (connection != null) {
+            network.record(name, TraceAction.DELIVERED, packet, null);
+            connection.receive(packet);
+            return;
+        }
+        byte[] segment = packet.payload();
+        int flags = segment.length >= VirtualTcpConnection.HEADER_BYTES ? segment[0] : VirtualTcpConnection.RST;
+        Consumer<VirtualTcpConnection> listener = tcpListeners.get(packet.destination().getPort());
+        if (listener != null && flags == VirtualTcpConnection.SYN) {
+            network.record(name, TraceAction.DELIVERED, packet, null);
+            VirtualTcpConnection accepted = new VirtualTcpConnection(network, this, packet.destination(),
+                    packet.source(), false, network.random().nextInt());
+            tcpConnections.put(List.of(packet.destination(), packet.source()), accepted);
+            accepted.onConnected(() -> listener.accept(accepted));
+            accepted.acceptSyn(java.nio.ByteBuffer.wrap(segment, 1, 4).getInt());
+            return;
+        }
+        network.record(name, TraceAction.DROPPED_NO_SOCKET, packet, null);
+        if ((flags & VirtualTcpConnection.RST) == 0) {
+            sendTcp(packet.destination(), packet.source(), new byte[] {VirtualTcpConnection.RST, 0, 0, 0, 0, 0, 0, 0, 0});
+        }
+    }
+
     void unbind(VirtualSocket socket) {
         sockets.remove(socket.localAddress());
     }
@@ -115,6 +193,10 @@ public final class Host implements Node {
     /** Called by the network when a packet reaches one of this host's interfaces. */
     @Override
     public void receive(Packet packet, VirtualInterface arrivedOn) {
+        if (packet.protocol() == Protocol.TCP) {
+            receiveTcp(packet);
+            return;
+        }
         VirtualSocket socket = packet.protocol() == Protocol.UDP ? sockets.get(packet.destination()) : null;
         if (socket == null) {
             // A real host would answer with ICMP port unreachable; ICMP is not simulated.

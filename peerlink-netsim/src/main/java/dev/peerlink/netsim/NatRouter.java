@@ -14,7 +14,8 @@ import java.util.Set;
 
 /**
  * A NAPT between a LAN and an outside segment, with one public address and the mapping, filtering, hairpinning and
- * timeout behaviour of a {@link NatBehavior} (RFC 4787). Only UDP is translated; other protocols are dropped.
+ * timeout behaviour of a {@link NatBehavior} (RFC 4787). UDP and TCP are translated, each protocol with its own
+ * mappings and the same behaviour (RFC 5382 asks the same of TCP NATs); other protocols are dropped.
  *
  * <p>Mappings expire lazily: whenever a packet reaches the NAT, mappings idle for their lifetime or longer are
  * removed first. That needs no timer events, so an idle network has nothing pending.
@@ -200,8 +201,9 @@ public final class NatRouter extends Router {
         lan.transmit(inside, turned);
     }
 
+    /** UDP and TCP, each with its own mappings (RFC 4787; RFC 5382 for TCP, with the same behaviour here). */
     private boolean isTranslatable(Packet packet) {
-        if (packet.protocol() == Protocol.UDP) {
+        if (packet.protocol() == Protocol.UDP || packet.protocol() == Protocol.TCP) {
             return true;
         }
         droppedUnsupportedProtocol++;

@@ -1,9 +1,6 @@
 package dev.peerlink.netsim;
 
-/**
- * The transport protocol a {@link Packet} carries. Only UDP is simulated end to end today; TCP exists so packets,
- * traces and NAT mapping tables already have the field it will need.
- */
+/** The transport protocol a {@link Packet} carries: UDP datagrams, or the segments of a {@link VirtualTcpConnection}. */
 public enum Protocol {
     UDP,
     TCP

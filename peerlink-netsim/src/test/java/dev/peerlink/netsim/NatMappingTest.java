@@ -108,18 +108,4 @@ class NatMappingTest {
         assertThat(plainPorts).hasSize(40).doesNotContain(5001).anyMatch(p -> p % 2 == 0);
         assertThat(parityPorts).hasSize(40).allMatch(p -> p % 2 == 1);
     }
-
-    @Test
-    void onlyUdpIsTranslatedSoOtherProtocolsAreDroppedAndCounted() {
-        NatRouter nat = network.addNatRouter("nat", NatBehavior.FULL_CONE);
-        network.setTracing(true);
-        Packet tcp = network.newPacket(Protocol.TCP, at(nat.lan().addHost("h").address(), 5000),
-                a7000.localAddress(), new byte[0]);
-
-        nat.receive(tcp, nat.insideInterface());
-
-        assertThat(nat.stats().droppedUnsupportedProtocol()).isEqualTo(1);
-        assertThat(network.trace()).extracting(TraceEntry::action)
-                .containsExactly(TraceAction.DROPPED_UNSUPPORTED_PROTOCOL);
-    }
 }
