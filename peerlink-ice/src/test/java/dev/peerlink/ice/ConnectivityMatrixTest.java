@@ -16,31 +16,28 @@ import org.assertj.core.api.SoftAssertions;
 import org.junit.jupiter.api.Test;
 
 /**
- * Two ICE agents, each on a host with no NAT or behind one NAT of each RFC 4787 kind, gather host, server-reflexive
- * and relayed candidates from a STUN server and a TURN server (UDP) on the virtual internet, trickle them over a
- * signaling channel and run full ICE (RFC 8445) — for all 25 ordered pairs of {no NAT, full cone, address-restricted,
- * port-restricted, symmetric}. Ordered, not just the 15 unordered pairs: the prediction is symmetric in the two
- * NATs, but the agent is not — the controlling side nominates (RFC 8445 §8.1.1), and which side learns a
- * peer-reflexive candidate from a check and which one from a response depends on who sits behind which NAT, so
- * {@code A × B} and {@code B × A} run different code paths. Rows are the controlling agent, columns the controlled one.
+ * Two ICE agents, each on a host with no NAT, behind one NAT of each RFC 4787 kind, or behind a firewall that drops
+ * all UDP and lets TCP out to port 443 only, gather host, server-reflexive and relayed candidates from a STUN server
+ * and a TURN server on the virtual internet (TURN over UDP on 3478 and over TLS on 443, RFC 8656 §3.1), trickle them
+ * over a signaling channel and run full ICE (RFC 8445) — for all 36 ordered pairs of {no NAT, full cone,
+ * address-restricted, port-restricted, symmetric, UDP blocked}. Ordered, not just the unordered pairs: the
+ * prediction is symmetric in the two sides, but the agent is not — the controlling side nominates (RFC 8445
+ * §8.1.1), and which side learns a peer-reflexive candidate from a check and which one from a response depends on
+ * who sits behind which NAT, so {@code A × B} and {@code B × A} run different code paths. Rows are the controlling
+ * agent, columns the controlled one.
  *
- * <p>Each cell must match {@link #predict}: whether it connects and the types of the selected pair's local and
- * remote candidates on both sides. The cells that cannot connect directly (symmetric × symmetric,
- * symmetric × port-restricted, in either order) connect through the TURN relay, with a relayed candidate on one
- * side and a peer-reflexive one on the other, as {@link #predict} derives. Every other cell keeps its direct pair:
- * a pair with a relayed candidate ranks below every direct one (type preference 0, RFC 8445 §5.1.2.2).
+ * <p>Each cell must match {@link #predict}: the types of the selected pair's local and remote candidates on both
+ * sides. The cells that cannot connect directly (symmetric × symmetric, symmetric × port-restricted, in either
+ * order) connect through the TURN relay over UDP, with a relayed candidate on one side and a peer-reflexive one on
+ * the other, as {@link #predict} derives. A host behind the UDP-blocking firewall connects only through its relay
+ * allocated over TLS on 443 (its UDP Allocate is dropped like everything else over UDP). Every other cell keeps its
+ * direct pair: a pair with a relayed candidate ranks below every direct one (type preference 0, RFC 8445
+ * §5.1.2.2).
  *
- * <p>A host behind a firewall that blocks UDP still cannot connect
- * ({@link #behindAUdpBlockingFirewallNothingConnectsWithoutTurnOverTcpOrTls}): the firewall drops its Allocate
- * requests to the TURN server as it drops everything else over UDP, so it gathers no relayed candidate, and the
- * peer's relayed candidate cannot reach it either. It needs TURN over TCP or TLS (RFC 8656 §3.1, port 443 in
- * practice), which the agent does not drive yet and which netsim, being UDP-only, could not carry anyway; those
- * cells stay "FAILED (needs TURN over TCP/TLS)".
- *
- * <p>For every cell that connects, the virtual time until both agents are CONNECTED must be within
- * {@link #connectBoundNanos}: a few round trips of the path above the minimum. The matrix is printed to stdout
- * (it shows in the Maven test log) and recorded in docs/benchmarks.md, "ICE time to connected on the virtual
- * network". Times are virtual, computed from the configured delays, so they are the same on every machine.
+ * <p>For every cell, the virtual time until both agents are CONNECTED must be within {@link #connectBoundNanos}: a
+ * few round trips of the path above the minimum. The matrix is printed to stdout (it shows in the Maven test log)
+ * and recorded in docs/benchmarks.md, "ICE time to connected on the virtual network". Times are virtual, computed
+ * from the configured delays, so they are the same on every machine.
  */
 class ConnectivityMatrixTest {
     static final long SEED = 20_261_121L;
@@ -56,7 +53,7 @@ class ConnectivityMatrixTest {
     static final Duration LIMIT = Duration.ofSeconds(120);
 
     static final List<Access> KINDS = List.of(Access.NO_NAT, Access.FULL_CONE, Access.ADDRESS_RESTRICTED,
-            Access.PORT_RESTRICTED, Access.SYMMETRIC);
+            Access.PORT_RESTRICTED, Access.SYMMETRIC, Access.UDP_BLOCKING_FIREWALL);
 
     // ------------------------------------------------------------------------------------------------ theory
 
@@ -79,8 +76,8 @@ class ConnectivityMatrixTest {
         }
     }
 
-    /** What a cell that cannot connect over UDP shows: only a host behind a UDP-blocking firewall. */
-    static final String FAILED_TEXT = "FAILED (needs TURN over TCP/TLS)";
+    /** What a cell that did not connect shows. */
+    static final String FAILED_TEXT = "FAILED";
 
     /**
      * The theory, per RFC 4787, RFC 8445 and RFC 8656, for agents that gather host, server-reflexive and relayed
@@ -137,9 +134,24 @@ class ConnectivityMatrixTest {
      *       symmetric has path 1 both ways with equal priorities; the last term of the pair priority (G &gt; D ? 1 :
      *       0) favours the pair whose controlling-side candidate is the larger, the controlling side's prflx: the
      *       controlling agent sees prflx/relay, the controlled one relay/prflx.</li>
+     *   <li>UDP blocked × anything: the firewalled side F has one usable candidate, its relay allocated over TLS
+     *       (its host candidate and its UDP Allocate are dropped). The other side X checks F's relayed address from
+     *       its host socket, through its NAT if any; F's allocation holds a permission for X's public IP (installed
+     *       for X's srflx or host candidate, per IP, RFC 8656 §9), so the check passes, and X's local candidate in
+     *       the valid pair is what its NAT shows: host without NAT, srflx behind an endpoint-independent mapping,
+     *       prflx behind a symmetric NAT. Relay-to-relay pairs with X's own relays also work, but rank lower: their
+     *       smaller priority is F's relay's too (a TLS relay ranks below a UDP one), and the larger is a relayed
+     *       candidate (type preference 0) rather than host, srflx or prflx. UDP blocked × UDP blocked: both TLS
+     *       relays, relay/relay.</li>
      * </ul>
      */
     static Prediction predict(Access controlling, Access controlled) {
+        boolean controllingBlocked = controlling == Access.UDP_BLOCKING_FIREWALL;
+        boolean controlledBlocked = controlled == Access.UDP_BLOCKING_FIREWALL;
+        if (controllingBlocked || controlledBlocked) {
+            return Prediction.connected(controllingBlocked ? Type.RELAY : seenThroughItsNat(controlling),
+                    controlledBlocked ? Type.RELAY : seenThroughItsNat(controlled));
+        }
         boolean controllingPublic = controlling == Access.NO_NAT;
         boolean controlledPublic = controlled == Access.NO_NAT;
         if (controllingPublic && controlledPublic) {
@@ -168,6 +180,11 @@ class ConnectivityMatrixTest {
                 : Prediction.connected(Type.SRFLX, Type.PRFLX);
     }
 
+    /** The candidate type of the address a side's checks come from as seen outside: host, srflx, or prflx. */
+    private static Type seenThroughItsNat(Access side) {
+        return side == Access.NO_NAT ? Type.HOST : mappedTypeSeenByPeer(side);
+    }
+
     /** How a peer sees the address a NATed side's checks come from: its srflx, or a new (prflx) mapping. */
     private static Type mappedTypeSeenByPeer(Access nated) {
         return nated == Access.SYMMETRIC ? Type.PRFLX : Type.SRFLX;
@@ -187,8 +204,18 @@ class ConnectivityMatrixTest {
      * out again each way): the check and the nomination. Either side's relay can carry the first nomination, so
      * this does not depend on who controls. (The TURN permission is no extra wait: it is installed at the server
      * half a TURN round trip after the allocation, before the first check can arrive there.)
+     *
+     * <p>Behind the UDP-blocking firewall, only the relay allocated over TLS works, and it exists after the TCP
+     * handshake and the two Allocate round trips. (The virtual network carries the TLS stream as plain TCP; a real
+     * TLS handshake would add one or two round trips.)
      */
     static long minimumNanos(IceNetworkHarness harness, Access a, Access b) {
+        if (a == Access.UDP_BLOCKING_FIREWALL || b == Access.UDP_BLOCKING_FIREWALL) {
+            // Only the TLS relay carries it: the TCP handshake, then the two Allocate round trips.
+            Access blocked = Access.UDP_BLOCKING_FIREWALL;
+            return SIGNALING_DELAY.toNanos() + 3 * harness.turnRoundTripNanos(blocked)
+                    + 2 * relayedRoundTripNanos(harness, a, b);
+        }
         if (predict(a, b).relayed()) {
             long allocation = 2 * Math.max(harness.turnRoundTripNanos(a), harness.turnRoundTripNanos(b));
             return SIGNALING_DELAY.toNanos() + allocation + 2 * relayedRoundTripNanos(harness, a, b);
@@ -272,7 +299,7 @@ class ConnectivityMatrixTest {
         return type == null ? "-" : type.name().toLowerCase(Locale.ROOT);
     }
 
-    /** The 25 cells, run once for every test here that needs them, and printed when first run. */
+    /** The 36 cells, run once for every test here that needs them, and printed when first run. */
     private static final class Matrix {
         static final Map<String, CellResult> CELLS = run();
 
@@ -380,28 +407,6 @@ class ConnectivityMatrixTest {
     }
 
     /**
-     * A UDP-blocking firewall drops the host's Allocate requests too, so it has no relayed candidate (its allocation
-     * times out after 39.5 s, and gathering completes without one), and the peer's relayed candidate cannot reach
-     * it. Only TURN over TCP or TLS would get through, which the agent does not drive yet (and netsim carries only
-     * UDP): FAILED, once every check and the allocation have timed out.
-     */
-    @Test
-    void behindAUdpBlockingFirewallNothingConnectsWithoutTurnOverTcpOrTls() {
-        for (Access other : List.of(Access.NO_NAT, Access.PORT_RESTRICTED)) {
-            CellResult blockedControlling = runCell(SEED, Access.UDP_BLOCKING_FIREWALL, other, LAN, INTERNET_LEG);
-            CellResult blockedControlled = runCell(SEED, other, Access.UDP_BLOCKING_FIREWALL, LAN, INTERNET_LEG);
-            for (CellResult cell : List.of(blockedControlling, blockedControlled)) {
-                System.out.println(cell.controlling().label + " × " + cell.controlled().label + ": " + cell.text()
-                        + " at " + Math.round(cell.endNanos() / 1e6) + " ms");
-                assertThat(cell.connected()).isFalse();
-                assertThat(List.of(cell.controllingEnd(), cell.controlledEnd()))
-                        .containsOnly(IceConnectionState.FAILED);
-                assertThat(cell.text()).isEqualTo(FAILED_TEXT);
-            }
-        }
-    }
-
-    /**
      * With loss, a srflx prediction may show as prflx at the same address: when a NATed side's Binding request to
      * the STUN server is lost and its check succeeds before the retransmission is answered, it learns its mapping
      * as a peer-reflexive candidate from the check's response (RFC 8445 §7.2.5.3.1), and the srflx candidate
@@ -416,7 +421,8 @@ class ConnectivityMatrixTest {
      * 0–5 ms jitter and 1 % loss on every link (about 4 % per packet between two NATed hosts, which crosses four
      * links): lost checks and STUN requests are retransmitted (RFC 8445 §14.3, RFC 8489 §6.2.1) and ICE still
      * connects, with the pair theory predicts (see {@link #lossTolerant}); the relayed cells too, where lost
-     * Allocate, CreatePermission and relayed checks are retransmitted as well. Each cell runs with ten seeds; across
+     * Allocate, CreatePermission and relayed checks are retransmitted as well, and behind the firewall, lost TCP
+     * segments to the TLS relay are retransmitted (RFC 6298). Each cell runs with ten seeds; across
      * them, packets are lost while connecting, so the retransmissions are exercised.
      */
     @Test
@@ -431,7 +437,9 @@ class ConnectivityMatrixTest {
                 new Access[] {Access.ADDRESS_RESTRICTED, Access.PORT_RESTRICTED},
                 new Access[] {Access.PORT_RESTRICTED, Access.NO_NAT},
                 new Access[] {Access.SYMMETRIC, Access.PORT_RESTRICTED},
-                new Access[] {Access.SYMMETRIC, Access.SYMMETRIC});
+                new Access[] {Access.SYMMETRIC, Access.SYMMETRIC},
+                new Access[] {Access.UDP_BLOCKING_FIREWALL, Access.SYMMETRIC},
+                new Access[] {Access.PORT_RESTRICTED, Access.UDP_BLOCKING_FIREWALL});
         SoftAssertions softly = new SoftAssertions();
         long lostOverall = 0;
         for (Access[] cell : cells) {

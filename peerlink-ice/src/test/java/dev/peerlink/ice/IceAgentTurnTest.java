@@ -166,7 +166,7 @@ class IceAgentTurnTest {
                 Duration.ofSeconds(5))).isTrue();
         assertThat(announced(a)).extracting(IceCandidate::type).containsExactly(Type.HOST, Type.SRFLX);
         assertThat(gatheringCompleteAt(a)).isEqualTo(2 * harness.turnRoundTripNanos(Access.FULL_CONE));
-        assertThat(harness.turnServer().core().allocationCount()).isEqualTo(1); // B's; A's was refused
+        assertThat(harness.turnServer().core().allocationCount()).isEqualTo(2); // B's over UDP and TLS; A's was refused
         assertThat(a.agent.selectedPair().orElseThrow().local().type()).isEqualTo(Type.SRFLX);
     }
 
@@ -254,8 +254,9 @@ class IceAgentTurnTest {
 
     /**
      * {@code iceTransportPolicy: "relay"} on both sides, behind full-cone NATs that would connect directly: each
-     * agent offers only its relayed candidate (no host or srflx candidate is signalled, and the STUN server is never
-     * asked), so the only pair is relay ↔ relay. The prediction: a check from A's relayed address reaches B from
+     * agent offers only its relayed candidates, one allocated over UDP and one over TLS (no host or srflx candidate is
+     * signalled, and the STUN server is never asked), so every pair is relay ↔ relay, and the one of UDP relays ranks
+     * first (the agent ranks TLS relays lowest). The prediction: a check from A's relayed address reaches B from
      * that very address (the server relays it from A's relay socket to B's), which B knows as a signalled relayed
      * candidate, so no peer-reflexive candidate appears on either side, and the response's XOR-MAPPED-ADDRESS is A's
      * relayed address, its relayed candidate (RFC 8445 §7.2.5.3.1). Selected: relay/relay on both sides; data flows
@@ -274,13 +275,15 @@ class IceAgentTurnTest {
         assertThat(harness.runUntil(() -> a.state() == IceConnectionState.COMPLETED
                 && b.state() == IceConnectionState.COMPLETED, Duration.ofSeconds(10))).isTrue();
         for (Peer peer : List.of(a, b)) {
-            assertThat(announced(peer)).extracting(IceCandidate::type).containsExactly(Type.RELAY);
-            assertThat(peer.agent.localCandidates()).extracting(IceCandidate::type).containsExactly(Type.RELAY);
+            assertThat(announced(peer)).extracting(IceCandidate::type).containsExactly(Type.RELAY, Type.RELAY);
+            assertThat(peer.agent.localCandidates()).extracting(IceCandidate::type)
+                    .containsExactly(Type.RELAY, Type.RELAY);
             assertThat(peer.remote.signalingArrivals).extracting(e -> e.event().toString())
-                    .filteredOn(text -> text.startsWith("candidate")).singleElement().asString()
-                    .startsWith("candidate relay ");
+                    .filteredOn(text -> text.startsWith("candidate")).hasSize(2)
+                    .allMatch(text -> text.startsWith("candidate relay "));
             CandidatePairStats pair = peer.agent.selectedPair().orElseThrow();
             assertThat(List.of(pair.local().type(), pair.remote().type())).containsExactly(Type.RELAY, Type.RELAY);
+            assertThat(peer.agent.relayProtocol(pair.local())).contains(dev.peerlink.stun.client.StunTransport.UDP);
         }
         assertThat(harness.stunServerDatagrams()).isZero();
         assertThat(a.agent.selectedPair().orElseThrow().local().address())
@@ -301,17 +304,76 @@ class IceAgentTurnTest {
                 .isBetween(minimum, minimum + relayedRtt + 4 * Duration.ofMillis(50).toNanos());
     }
 
+    /**
+     * Behind a firewall that drops UDP and lets TCP out to port 443 only, the UDP allocation's requests are dropped
+     * (it times out after 39.5 s, RFC 8489 §6.2.1), but the harness's connection to the TURN server on 443 gets
+     * through and the agent allocates over it (RFC 8656 §3.1): its relayed candidate is announced after the TCP
+     * handshake and two TURN round trips (the 401 challenge, then the authenticated Allocate), ranks below a UDP relay
+     * would, and carries the connection to a peer on the internet. Data flows both ways as ChannelData on the
+     * stream, padded to 4 bytes (RFC 8656 §12.5).
+     */
     @Test
-    void theConfigurationSaysWhatItCannotDoYet() {
+    void behindAFirewallThatDropsUdpTurnOverTlsOn443CarriesTheConnection() {
+        Peer a = harness.addPeer("A", Access.UDP_BLOCKING_FIREWALL, IceRole.CONTROLLING);
+        Peer b = harness.addPeer("B", Access.NO_NAT, IceRole.CONTROLLED);
+        harness.connect(a, b);
+
+        // Connected; COMPLETED only once the checks from A's host candidate have timed out (39.5 s).
+        assertThat(harness.runUntil(() -> a.isConnected() && b.isConnected(), Duration.ofSeconds(10))).isTrue();
+
+        IceCandidate relay = announced(a).stream().filter(c -> c.type() == Type.RELAY).findFirst().orElseThrow();
+        assertThat(a.agent.relayProtocol(relay)).contains(dev.peerlink.stun.client.StunTransport.TLS);
+        long relayAnnouncedAt = a.events.stream().filter(e -> e.event() instanceof IceEvent.LocalCandidate local
+                && local.candidate().type() == Type.RELAY).findFirst().orElseThrow().atNanos();
+        assertThat(relayAnnouncedAt).isEqualTo(3 * harness.turnRoundTripNanos(Access.UDP_BLOCKING_FIREWALL));
+        assertThat(IcePriorities.localPreferenceOf(relay.priority())).isLessThan(
+                IcePriorities.localPreference(a.host.address(), 0) - 0x1000);
+        CandidatePairStats pair = a.agent.selectedPair().orElseThrow();
+        assertThat(List.of(pair.local().type(), pair.remote().type())).containsExactly(Type.RELAY, Type.HOST);
+
+        assertThat(a.send(utf8("through 443"))).isTrue();
+        assertThat(b.send(utf8("and back"))).isTrue();
+        harness.runFor(Duration.ofMillis(500));
+        assertThat(texts(b)).containsExactly("through 443");
+        assertThat(texts(a)).containsExactly("and back");
+        assertThat(gatheringCompleteAt(a)).as("the UDP allocation times out first").isEqualTo(-1);
+        harness.runFor(Duration.ofSeconds(45));
+        assertThat(gatheringCompleteAt(a)).isGreaterThanOrEqualTo(Duration.ofMillis(39_500).toNanos());
+    }
+
+    /**
+     * A TCP/TLS TURN server whose port nobody listens on: the connection is refused (a RST), the agent is told, and
+     * gathering completes without that relay and without waiting.
+     */
+    @Test
+    void aRefusedTurnConnectionEndsThatRelayAndGatheringGoesOn() {
+        IceTurnServer refused = new IceTurnServer(new InetSocketAddress(harness.turnServer().address().getAddress(),
+                5349), dev.peerlink.stun.client.StunTransport.TLS, TurnServerOnNetwork.USERNAME,
+                TurnServerOnNetwork.PASSWORD);
+        Peer a = harness.addPeer("A", Access.NO_NAT, IceAgentConfig.builder(IceRole.CONTROLLING)
+                .stunServer(harness.stunServer()).turnServer(refused).build());
+        Peer b = harness.addPeer("B", Access.NO_NAT, IceRole.CONTROLLED);
+        harness.connect(a, b);
+
+        assertThat(harness.runUntil(() -> a.isConnected() && gatheringCompleteAt(a) >= 0, Duration.ofSeconds(5)))
+                .isTrue();
+        assertThat(announced(a)).extracting(IceCandidate::type).containsExactly(Type.HOST);
+        // One round trip: the SYN and the RST that refuses it.
+        assertThat(gatheringCompleteAt(a)).isEqualTo(harness.turnRoundTripNanos(Access.NO_NAT));
+    }
+
+    @Test
+    void theConfigurationRefusesWhatCannotWork() {
         InetSocketAddress server = harness.turnServer().address();
+        IceTurnServer tls = new IceTurnServer(server, dev.peerlink.stun.client.StunTransport.TLS, "u", "p");
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> IceAgentConfig.builder(IceRole.CONTROLLING)
-                        .turnServer(new IceTurnServer(server, dev.peerlink.stun.client.StunTransport.TLS, "u", "p"))
-                        .build())
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("over TLS")
-                .hasMessageContaining("over UDP only");
+                        .turnServer(tls).turnServer(tls).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("configured twice");
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> IceAgentConfig.builder(IceRole.CONTROLLING)
                         .transportPolicy(IceTransportPolicy.RELAY).build())
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("needs at least one TURN server");
         assertThat(IceTurnServer.udp(server, "u", "secret-password").toString()).doesNotContain("secret-password");
+        assertThat(new IceAgent(IceAgentConfig.builder(IceRole.CONTROLLING).turnServer(tls).build(),
+                new java.util.SplittableRandom(1)).turnServersToConnect()).containsExactly(tls);
     }
 }

@@ -9,12 +9,15 @@ import dev.peerlink.netsim.NatRouter;
 import dev.peerlink.netsim.ScheduledTask;
 import dev.peerlink.netsim.VirtualNetwork;
 import dev.peerlink.netsim.VirtualSocket;
+import dev.peerlink.netsim.VirtualTcpConnection;
 import dev.peerlink.stun.server.BindingResponder;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
@@ -29,8 +32,10 @@ import java.util.function.Function;
  * WebSocket to a signaling server would. A STUN server on the internet segment answers Binding requests with
  * {@link BindingResponder}, for server-reflexive candidates, and a TURN server on another internet host
  * ({@link TurnServerOnNetwork}, the sans-IO {@code TurnServerCore} with relay sockets on its host) grants UDP
- * allocations, for relayed candidates (RFC 8445 §5.1.1.2). {@link #configFor} names both, so every agent gathers
- * host, server-reflexive and relayed candidates, as a browser given a STUN and a TURN URL does.
+ * allocations, for relayed candidates (RFC 8445 §5.1.1.2), over UDP on 3478 and over TLS on 443 (a netsim TCP
+ * connection the harness opens for the agent, RFC 8656 §3.1). {@link #configFor} names all three, so every agent
+ * gathers host, server-reflexive and relayed candidates, as a browser given {@code stun:}, {@code turn:} and
+ * {@code turns:} URLs does.
  *
  * <p>Everything random comes from the seed: the network's jitter, loss and port choices, and each agent's random
  * source (derived from the seed and the order peers were added). The same seed gives the same run.
@@ -51,7 +56,7 @@ final class IceNetworkHarness {
         ADDRESS_RESTRICTED("addr-restricted", NatBehavior.ADDRESS_RESTRICTED),
         PORT_RESTRICTED("port-restricted", NatBehavior.PORT_RESTRICTED),
         SYMMETRIC("symmetric", NatBehavior.SYMMETRIC),
-        /** A router without NAT that drops all UDP, both ways (a strict corporate firewall). */
+        /** A router without NAT that drops all UDP, both ways, and lets TCP out to port 443 only (a strict corporate firewall). */
         UDP_BLOCKING_FIREWALL("UDP blocked", null);
 
         final String label;
@@ -79,6 +84,8 @@ final class IceNetworkHarness {
         final IceAgent agent;
         final List<TimedEvent> events = new ArrayList<>();
         final List<byte[]> received = new ArrayList<>();
+        /** Connections to TCP/TLS TURN servers, by their local end. */
+        final Map<InetSocketAddress, VirtualTcpConnection> turnConnections = new HashMap<>();
         Peer remote;
         /** Virtual time of the first CONNECTED (or COMPLETED) since the start or the last ICE restart; -1 if none. */
         long connectedAtNanos = -1;
@@ -131,7 +138,30 @@ final class IceNetworkHarness {
         private void start() {
             agent.addHostCandidate(socket.localAddress(), network.nowNanos());
             agent.endOfHostCandidates();
+            for (IceTurnServer server : agent.turnServersToConnect()) {
+                connectToTurnServer(server);
+            }
             flush();
+        }
+
+        /** RFC 8656 §3.1: TURN over TCP/TLS, one connection per server, its bytes to and from the agent. */
+        private void connectToTurnServer(IceTurnServer server) {
+            VirtualTcpConnection connection = host.connectTcp(server.address());
+            InetSocketAddress local = connection.localAddress();
+            turnConnections.put(local, connection);
+            connection.onConnected(() -> {
+                agent.turnConnectionOpened(server, local, network.nowNanos());
+                flush();
+            });
+            connection.onReceive(bytes -> {
+                agent.handleTurnStreamInput(local, ByteBuffer.wrap(bytes), network.nowNanos());
+                flush();
+            });
+            connection.onClosed(() -> {
+                turnConnections.remove(local);
+                agent.turnConnectionClosed(server, network.nowNanos());
+                flush();
+            });
         }
 
         private void onDatagram(Datagram datagram) {
@@ -150,6 +180,15 @@ final class IceNetworkHarness {
         private void flush() {
             IceAgent.Transmit transmit;
             while ((transmit = agent.pollTransmit().orElse(null)) != null) {
+                if (transmit.onStream()) {
+                    VirtualTcpConnection connection = turnConnections.get(transmit.local());
+                    if (connection == null || !connection.isEstablished()) {
+                        throw new AssertionError(name + "'s agent wrote to " + transmit.local()
+                                + ", which is not an open TURN connection");
+                    }
+                    connection.send(transmit.data());
+                    continue;
+                }
                 if (!transmit.local().equals(socket.localAddress())) {
                     throw new AssertionError(name + "'s agent sent from " + transmit.local()
                             + ", which is not its socket " + socket.localAddress());
@@ -273,7 +312,8 @@ final class IceNetworkHarness {
      * {@code build()}.
      */
     IceAgentConfig.Builder configFor(IceRole role) {
-        return IceAgentConfig.builder(role).stunServer(stunServer()).turnServer(turn.iceServer());
+        return IceAgentConfig.builder(role).stunServer(stunServer()).turnServer(turn.iceServer())
+                .turnServer(turn.tlsIceServer());
     }
 
     Peer addPeer(String name, Access access, IceRole role) {
@@ -287,7 +327,7 @@ final class IceNetworkHarness {
         switch (access) {
             case NO_NAT -> host = network.internet().addHost(name, internetLeg);
             case UDP_BLOCKING_FIREWALL -> {
-                ForwardingRouter firewall = network.addUdpBlockingFirewall(name + "-firewall");
+                ForwardingRouter firewall = network.addUdpBlockingFirewall(name + "-firewall").allowOnlyTcpToPorts(443);
                 firewall.outsideInterface().setLink(internetLeg);
                 host = firewall.lan().addHost(name, lan);
             }

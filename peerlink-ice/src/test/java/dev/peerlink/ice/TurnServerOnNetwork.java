@@ -5,6 +5,9 @@ import dev.peerlink.netsim.Host;
 import dev.peerlink.netsim.ScheduledTask;
 import dev.peerlink.netsim.VirtualNetwork;
 import dev.peerlink.netsim.VirtualSocket;
+import dev.peerlink.netsim.VirtualTcpConnection;
+import dev.peerlink.stun.client.StunTransport;
+import dev.peerlink.stun.transport.StreamFramer;
 import dev.peerlink.turn.auth.Authenticator;
 import dev.peerlink.turn.auth.StaticUser;
 import dev.peerlink.turn.auth.StatelessNonces;
@@ -20,7 +23,9 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
@@ -30,12 +35,20 @@ import java.util.SplittableRandom;
  * loop. The {@link RelayAllocator} opens a netsim UDP socket on the same host for each allocation, on an ephemeral
  * port (49152–65535, RFC 8656 §6.2's range), chosen from the network's seed.
  *
+ * <p>It also takes TURN over TLS on port 443 (RFC 8656 §3.1, the port that crosses firewalls): netsim's TCP
+ * connections carry the stream, framed by {@link StreamFramer#STUN} (RFC 8489 §6.2.2; ChannelData padded to 4 bytes,
+ * RFC 8656 §12.5), with the 5-tuple's transport TLS. The TLS record layer itself is not simulated — what the virtual
+ * network has to show is that a stream to 443 gets through where UDP does not; real TLS is exercised on loopback
+ * ({@code IceSessionTurnOverTlsTest}) and in the lab.
+ *
  * <p>One static user, and a peer address policy that allows the lab range 198.18.0.0/15 (the virtual internet and
  * its LANs), which the default deny list refuses as RFC 6890 special-purpose space; the server's own IP stays
  * refused outside its relay ports, so relay-to-relay traffic between two clients of this server works.
  */
 final class TurnServerOnNetwork implements RelayAllocator {
     static final int PORT = 3478;
+    static final int TLS_PORT = 443;
+    static final String SERVER_NAME = "turn.peerlink.test";
     static final String REALM = "peerlink.lab";
     static final String USERNAME = "ice";
     static final String PASSWORD = "relay-me";
@@ -61,6 +74,7 @@ final class TurnServerOnNetwork implements RelayAllocator {
     private final VirtualSocket listener;
     private final TurnServerCore core;
     private final List<InetSocketAddress> relayedAddresses = new ArrayList<>();
+    private final Map<FiveTuple, VirtualTcpConnection> streams = new HashMap<>();
     private ScheduledTask timer;
     private long timerAtNanos;
 
@@ -86,6 +100,7 @@ final class TurnServerOnNetwork implements RelayAllocator {
                 .random(random.split())
                 .build();
         listener.onReceive(this::fromClient);
+        host.listenTcp(TLS_PORT, this::acceptStream);
     }
 
     InetSocketAddress address() {
@@ -103,6 +118,42 @@ final class TurnServerOnNetwork implements RelayAllocator {
 
     IceTurnServer iceServer() {
         return IceTurnServer.udp(address(), USERNAME, PASSWORD);
+    }
+
+    /** The same server over TLS on port 443 ({@code turns:turn.peerlink.test:443}). */
+    IceTurnServer tlsIceServer() {
+        return new IceTurnServer(new InetSocketAddress(host.address(), TLS_PORT), SERVER_NAME, StunTransport.TLS,
+                USERNAME, PASSWORD);
+    }
+
+    /** A client's connection: its bytes are framed into whole messages for the core. */
+    private void acceptStream(VirtualTcpConnection connection) {
+        FiveTuple tuple = new FiveTuple(connection.remoteAddress(), connection.localAddress(),
+                FiveTuple.Transport.TLS);
+        streams.put(tuple, connection);
+        ByteBuffer pending = ByteBuffer.allocate(70_000);
+        connection.onReceive(bytes -> {
+            pending.put(bytes).flip();
+            int frame;
+            while ((frame = StreamFramer.STUN.frameLength(pending)) > 0 && frame <= pending.remaining()) {
+                ByteBuffer message = pending.slice(pending.position(), frame);
+                core.handleClientPacket(tuple, message, network.nowNanos(), wallClock());
+                pending.position(pending.position() + frame);
+            }
+            if (frame == StreamFramer.INVALID) {
+                connection.close(); // RFC 8656 §12.5: a stream that cannot be framed cannot be followed
+                streams.remove(tuple);
+                core.handleClientClosed(tuple);
+            } else {
+                pending.compact();
+            }
+            flush();
+        });
+        connection.onClosed(() -> {
+            streams.remove(tuple);
+            core.handleClientClosed(tuple);
+            flush();
+        });
     }
 
     private Instant wallClock() {
@@ -133,7 +184,14 @@ final class TurnServerOnNetwork implements RelayAllocator {
             byte[] bytes = new byte[data.remaining()];
             data.get(data.position(), bytes);
             if (transmit.destination() == Transmit.Destination.CLIENT) {
-                listener.send(transmit.client().client(), bytes);
+                if (transmit.client().transport().isStream()) {
+                    VirtualTcpConnection stream = streams.get(transmit.client());
+                    if (stream != null && stream.isEstablished()) {
+                        stream.send(bytes);
+                    }
+                } else {
+                    listener.send(transmit.client().client(), bytes);
+                }
             } else {
                 Relay relay = (Relay) transmit.relay();
                 if (!relay.socket.isClosed()) {
