@@ -7,6 +7,9 @@ import dev.peerlink.ice.IceCandidate;
 import dev.peerlink.ice.IceConnectionState;
 import dev.peerlink.ice.IceEvent;
 import dev.peerlink.ice.IceRole;
+import dev.peerlink.ice.IceTurnServer;
+import dev.peerlink.stun.client.StunTransport;
+import dev.peerlink.stun.transport.ClientSockets;
 import dev.peerlink.ice.mdns.MdnsResolver;
 import dev.peerlink.ice.netty.HostAddressGatherer.HostAddress;
 import dev.peerlink.stun.transport.NettyTransport;
@@ -17,10 +20,13 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.socket.DatagramPacket;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -57,7 +63,13 @@ import org.slf4j.LoggerFactory;
  *       TURN ChannelData go to {@link IceAgent#handleInput}, which answers STUN, hands what its TURN servers send to
  *       its allocations (relayed candidates, RFC 8445 §5.1.1.2) and passes the rest up as
  *       {@link IceEvent.DataReceived}; anything else is dropped (no ZRTP here);</li>
- *   <li>every {@link IceAgent#pollTransmit} goes out on the socket bound at the transmit's base;</li>
+ *   <li>every {@link IceAgent#pollTransmit} goes out on the socket bound at the transmit's base, or on the TCP/TLS
+ *       connection to a TURN server it names;</li>
+ *   <li>for each TURN server reached over TCP or TLS ({@code turn:...?transport=tcp}, {@code turns:}; RFC 8656
+ *       §3.1) one connection is opened at the start; once it is up (for TLS, after the handshake, the certificate
+ *       checked against the server's name unless {@link Builder#insecureTurnTls}) the agent allocates over it, and
+ *       its bytes go to {@link IceAgent#handleTurnStreamInput}; a refused, failed or closed connection is reported
+ *       so that gathering goes on without it;</li>
  *   <li>one timer stands at the earliest {@link IceAgent#nextTimeoutNanos} (and the mDNS resolver's), re-armed after
  *       every call into the agent;</li>
  *   <li>events go to the listener on the caller's executor, or else to {@link #events()};</li>
@@ -71,6 +83,7 @@ import org.slf4j.LoggerFactory;
 public final class IceSession implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(IceSession.class);
     private static final int SHARED_PORT_ATTEMPTS = 16;
+    private static final int TURN_CONNECT_TIMEOUT_MILLIS = 10_000;
 
     /** The pair data goes on. */
     public record SelectedPair(IceCandidate local, IceCandidate remote) {
@@ -87,6 +100,9 @@ public final class IceSession implements AutoCloseable {
     private final Executor listenerExecutor;
     private final BlockingQueue<IceEvent> eventQueue = new LinkedBlockingQueue<>();
     private final Map<InetSocketAddress, Channel> socketsByBase = new HashMap<>();
+    /** TCP/TLS connections to TURN servers, by their local end, once the agent knows them (event loop only). */
+    private final Map<InetSocketAddress, Channel> turnConnectionsByLocal = new HashMap<>();
+    private final boolean insecureTurnTls;
     private final List<Channel> sockets = new ArrayList<>();
     private final Set<Channel> unflushed = new LinkedHashSet<>();
     private final Map<String, InetAddress> resolvedMdnsNames = new ConcurrentHashMap<>();
@@ -113,6 +129,7 @@ public final class IceSession implements AutoCloseable {
         this.transport = builder.transport;
         this.listener = builder.listener;
         this.listenerExecutor = builder.listenerExecutor;
+        this.insecureTurnTls = builder.insecureTurnTls;
         this.mdnsChannels = new MdnsChannels(loop, transport, addresses, this::onMdnsResponse);
         refreshSnapshot();
     }
@@ -145,6 +162,9 @@ public final class IceSession implements AutoCloseable {
                     session.agent.addHostCandidate(base, now);
                 }
                 session.agent.endOfHostCandidates();
+                for (IceTurnServer server : session.agent.turnServersToConnect()) {
+                    session.connectToTurnServer(server);
+                }
                 return null;
             }).join();
             return session;
@@ -234,6 +254,118 @@ public final class IceSession implements AutoCloseable {
         channel.close().awaitUninterruptibly();
     }
 
+    // ------------------------------------------------------------------------------ TURN over TCP and TLS
+
+    /** RFC 8656 §3.1: one connection to a TCP or TLS TURN server; the agent allocates over it once it is up. */
+    private void connectToTurnServer(IceTurnServer server) {
+        if (closing.get()) {
+            return;
+        }
+        new Bootstrap().group(loop).channel(transport.socketChannel())
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, TURN_CONNECT_TIMEOUT_MILLIS)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .handler(new TurnConnectionHandler(server))
+                .connect(server.address()).addListener((ChannelFuture connected) -> {
+                    if (!connected.isSuccess()) {
+                        log.info("TURN server {}: cannot connect: {}", server.serverName(), describe(connected.cause()));
+                        turnConnectionEnded(server, null);
+                    }
+                });
+    }
+
+    /** Reads one TURN server connection: up (after the TLS handshake), bytes, closed. */
+    private final class TurnConnectionHandler extends ChannelInboundHandlerAdapter {
+        private final IceTurnServer server;
+        private InetSocketAddress local;
+
+        TurnConnectionHandler(IceTurnServer server) {
+            this.server = server;
+        }
+
+        @Override
+        public void handlerAdded(ChannelHandlerContext context) throws Exception {
+            if (server.transport() == StunTransport.TLS) {
+                SslHandler tls = new SslHandler(ClientSockets.tlsClientEngine(server.serverName(),
+                        server.address().getPort(), insecureTurnTls));
+                context.pipeline().addBefore(context.name(), "tls", tls);
+                tls.handshakeFuture().addListener(handshake -> {
+                    if (handshake.isSuccess()) {
+                        opened(context.channel());
+                    } else {
+                        log.info("TURN server {}: the TLS handshake failed: {}", server.serverName(),
+                                describe(handshake.cause()));
+                        context.close();
+                    }
+                });
+            }
+        }
+
+        @Override
+        public void channelActive(ChannelHandlerContext context) throws Exception {
+            if (server.transport() == StunTransport.TCP) {
+                opened(context.channel());
+            }
+            super.channelActive(context);
+        }
+
+        private void opened(Channel channel) {
+            if (closing.get() || agent.state() == IceConnectionState.CLOSED) {
+                channel.close();
+                return;
+            }
+            local = (InetSocketAddress) channel.localAddress();
+            turnConnectionsByLocal.put(local, channel);
+            synchronized (sockets) {
+                sockets.add(channel);
+            }
+            agent.turnConnectionOpened(server, local, System.nanoTime());
+            afterAgentCall();
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext context, Object message) {
+            ByteBuf bytes = (ByteBuf) message;
+            try {
+                if (local != null && bytes.isReadable()) {
+                    agent.handleTurnStreamInput(local, bytes.nioBuffer(), System.nanoTime());
+                    afterAgentCall();
+                }
+            } finally {
+                bytes.release();
+            }
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext context) throws Exception {
+            turnConnectionEnded(server, local);
+            super.channelInactive(context);
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext context, Throwable cause) {
+            log.debug("TURN server {} connection: {}", server.serverName(), cause.toString());
+            context.close();
+        }
+    }
+
+    private void turnConnectionEnded(IceTurnServer server, InetSocketAddress local) {
+        if (local != null) {
+            turnConnectionsByLocal.remove(local);
+        }
+        if (agent.state() != IceConnectionState.CLOSED) {
+            agent.turnConnectionClosed(server, System.nanoTime());
+            afterAgentCall();
+        }
+    }
+
+    private static String describe(Throwable cause) {
+        Throwable root = cause;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root.getMessage() != null ? root.getMessage() : root.toString();
+    }
+
     /** Spreads the first port tried over the range, so that sessions opened together rarely collide. */
     private static int randomStart(int rangeSize) {
         return java.util.concurrent.ThreadLocalRandom.current().nextInt(rangeSize);
@@ -311,6 +443,14 @@ public final class IceSession implements AutoCloseable {
         }
         Optional<IceAgent.Transmit> transmit;
         while ((transmit = agent.pollTransmit()).isPresent()) {
+            if (transmit.get().onStream()) {
+                Channel connection = turnConnectionsByLocal.get(transmit.get().local());
+                if (connection != null) {
+                    connection.write(Unpooled.wrappedBuffer(transmit.get().data()));
+                    unflushed.add(connection);
+                }
+                continue;
+            }
             Channel socket = socketsByBase.get(transmit.get().local());
             if (socket == null) {
                 continue; // the socket is closing
@@ -455,6 +595,14 @@ public final class IceSession implements AutoCloseable {
         });
     }
 
+    /**
+     * How a local relayed candidate reaches its TURN server — UDP, TCP or TLS (W3C
+     * {@code RTCIceCandidateStats.relayProtocol}); empty for other candidates.
+     */
+    public CompletableFuture<Optional<StunTransport>> relayProtocol(IceCandidate local) {
+        return onLoop(() -> agent.relayProtocol(local));
+    }
+
     /** A snapshot of every checklist and valid pair, taken on the event loop. */
     public CompletableFuture<List<CandidatePairStats>> pairStats() {
         return onLoop(agent::pairStats);
@@ -538,6 +686,7 @@ public final class IceSession implements AutoCloseable {
                 }
             }
             socketsByBase.clear();
+            turnConnectionsByLocal.clear();
             mdnsChannels.close();
             closes.addAll(mdnsChannels.closeFutures());
             return closes;
@@ -572,6 +721,7 @@ public final class IceSession implements AutoCloseable {
         private RandomGenerator random = new SecureRandom();
         private Consumer<IceEvent> listener;
         private Executor listenerExecutor;
+        private boolean insecureTurnTls;
 
         private Builder(IceAgentConfig config) {
             if (config == null) {
@@ -605,6 +755,16 @@ public final class IceSession implements AutoCloseable {
          */
         public Builder eventLoopGroup(EventLoopGroup value) {
             this.group = value;
+            return this;
+        }
+
+        /**
+         * Accept any certificate from TURN servers reached over TLS ({@code turns:}) — for a development or lab server
+         * with a self-signed certificate, never in production. Off by default: the certificate must chain to the
+         * JDK's trusted roots and name the server ({@link IceTurnServer#serverName()}).
+         */
+        public Builder insecureTurnTls(boolean value) {
+            this.insecureTurnTls = value;
             return this;
         }
 

@@ -8,6 +8,7 @@ import java.nio.channels.DatagramChannel;
 import java.security.GeneralSecurityException;
 import java.security.cert.X509Certificate;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManager;
@@ -24,9 +25,7 @@ public final class ClientSockets {
      */
     public static Socket tlsSocket(boolean insecure) throws IOException {
         try {
-            SSLContext context = SSLContext.getInstance("TLS");
-            context.init(null, insecure ? new TrustManager[] {new AcceptAnyCertificate()} : null, null);
-            SSLSocket socket = (SSLSocket) context.getSocketFactory().createSocket();
+            SSLSocket socket = (SSLSocket) tlsContext(insecure).getSocketFactory().createSocket();
             if (!insecure) {
                 SSLParameters parameters = socket.getSSLParameters();
                 parameters.setEndpointIdentificationAlgorithm("HTTPS"); // the certificate must name the server
@@ -36,6 +35,31 @@ public final class ClientSockets {
         } catch (GeneralSecurityException e) {
             throw new IOException("TLS is not available: " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * A client-mode TLS engine for the server named {@code serverName} (sent as SNI when it is a host name): checked
+     * against the JDK's trusted certificates and that name, unless {@code insecure}.
+     */
+    public static SSLEngine tlsClientEngine(String serverName, int port, boolean insecure) throws IOException {
+        try {
+            SSLEngine engine = tlsContext(insecure).createSSLEngine(serverName, port);
+            engine.setUseClientMode(true);
+            if (!insecure) {
+                SSLParameters parameters = engine.getSSLParameters();
+                parameters.setEndpointIdentificationAlgorithm("HTTPS");
+                engine.setSSLParameters(parameters);
+            }
+            return engine;
+        } catch (GeneralSecurityException e) {
+            throw new IOException("TLS is not available: " + e.getMessage(), e);
+        }
+    }
+
+    private static SSLContext tlsContext(boolean insecure) throws GeneralSecurityException {
+        SSLContext context = SSLContext.getInstance("TLS");
+        context.init(null, insecure ? new TrustManager[] {new AcceptAnyCertificate()} : null, null);
+        return context;
     }
 
     /** The local IP the OS would use toward {@code server} (a UDP connect sends nothing; it only picks a route). */

@@ -7,11 +7,10 @@ import static org.awaitility.Awaitility.await;
 import dev.peerlink.stun.client.RetransmissionPolicy;
 import dev.peerlink.stun.client.StunClient;
 import dev.peerlink.stun.client.StunTransport;
-import dev.peerlink.testkit.ExternalProcess;
-import dev.peerlink.testkit.ExternalTools;
+import dev.peerlink.testkit.CoturnServer;
 import dev.peerlink.testkit.TestPorts;
 import java.io.IOException;
-import java.math.BigInteger;
+
 import java.net.DatagramPacket;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
@@ -20,28 +19,28 @@ import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyPair;
-import java.security.KeyPairGenerator;
-import java.security.SecureRandom;
-import java.security.spec.ECGenParameterSpec;
+
+
+
+
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.Date;
+
 import java.util.List;
 import java.util.Optional;
 import javax.crypto.Mac;
 import javax.crypto.spec.SecretKeySpec;
-import org.bouncycastle.asn1.x500.X500Name;
-import org.bouncycastle.asn1.x509.Extension;
-import org.bouncycastle.asn1.x509.GeneralName;
-import org.bouncycastle.asn1.x509.GeneralNames;
-import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
-import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
-import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
-import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
-import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+
+
+
+
+
+
+
+
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -66,42 +65,11 @@ class CoturnTurnClientInteropTest {
     @TempDir
     Path temp;
 
-    /** A running turnserver and where it listens. */
-    private record Coturn(ExternalProcess process, int port, int tlsPort, int minRelayPort, int maxRelayPort)
-            implements AutoCloseable {
-        InetSocketAddress address(StunTransport transport) {
-            return new InetSocketAddress(LOOPBACK, transport == StunTransport.TLS ? tlsPort : port);
-        }
-
-        @Override
-        public void close() {
-            process.close();
-        }
-    }
-
-    private Coturn startCoturn(boolean restApi) throws Exception {
-        Path turnserver = ExternalTools.require("turnserver", "coturn");
-        int port = TestPorts.free(LOOPBACK);
-        int tlsPort = TestPorts.free(LOOPBACK);
-        int minRelay = TestPorts.free(LOOPBACK);
-        int maxRelay = minRelay + 100;
-        Path cert = temp.resolve("cert.pem");
-        Path key = temp.resolve("key.pem");
-        writeSelfSignedCertificate(cert, key);
-        List<String> command = new ArrayList<>(List.of(turnserver.toString(), "-n", "--no-cli",
-                "--listening-ip", "127.0.0.1", "--listening-port", String.valueOf(port),
-                "--tls-listening-port", String.valueOf(tlsPort), "--cert", cert.toString(), "--pkey", key.toString(),
-                "--relay-ip", "127.0.0.1", "--min-port", String.valueOf(minRelay), "--max-port", String.valueOf(maxRelay),
-                "--realm", REALM, "--lt-cred-mech", "--allow-loopback-peers", "--denied-peer-ip",
-                DENIED_PEER.getHostAddress(), "--no-dtls", "--pidfile", temp.resolve("turnserver.pid").toString(),
-                "--log-file", "stdout", "--simple-log"));
-        if (restApi) {
-            command.addAll(List.of("--use-auth-secret", "--static-auth-secret", SECRET));
-        } else {
-            command.addAll(List.of("--user", "alice:secret"));
-        }
-        ExternalProcess process = ExternalProcess.start(command);
-        Coturn coturn = new Coturn(process, port, tlsPort, minRelay, maxRelay);
+    private CoturnServer startCoturn(boolean restApi) throws Exception {
+        List<String> options = new ArrayList<>(List.of("--denied-peer-ip", DENIED_PEER.getHostAddress()));
+        options.addAll(restApi ? List.of("--use-auth-secret", "--static-auth-secret", SECRET)
+                : List.of("--user", "alice:secret"));
+        CoturnServer coturn = CoturnServer.start(temp, options);
         try {
             awaitStunAnswers(coturn, StunTransport.UDP);
             awaitStunAnswers(coturn, StunTransport.TLS);
@@ -112,31 +80,35 @@ class CoturnTurnClientInteropTest {
         }
     }
 
+    private static InetSocketAddress address(CoturnServer coturn, StunTransport transport) {
+        return transport == StunTransport.TLS ? coturn.tlsAddress() : coturn.address();
+    }
+
     /** coturn takes a moment to open its sockets; ask until it answers (bounded), failing with its log if not. */
-    private static void awaitStunAnswers(Coturn coturn, StunTransport transport) {
+    private static void awaitStunAnswers(CoturnServer coturn, StunTransport transport) {
         StunClient.Options quick = StunClient.Options.DEFAULT.withInsecureTls(true).withPolicy(
                 new RetransmissionPolicy(Duration.ofMillis(100), 2, 2, Duration.ofSeconds(2)));
         await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
                 .untilAsserted(() -> {
-                    assertThat(coturn.process().isAlive()).as("turnserver exited: %s", coturn.process().output())
+                    assertThat(coturn.isAlive()).as("turnserver exited: %s", coturn.output())
                             .isTrue();
-                    try (StunClient client = StunClient.open(transport, coturn.address(transport), "coturn", null,
+                    try (StunClient client = StunClient.open(transport, address(coturn, transport), "coturn", null,
                             quick)) {
                         client.binding();
                     }
                 });
     }
 
-    private static TurnClient open(Coturn coturn, StunTransport transport, String username, String password)
+    private static TurnClient open(CoturnServer coturn, StunTransport transport, String username, String password)
             throws TurnClientException {
-        return TurnClient.open(transport, coturn.address(transport), "coturn", username, password,
+        return TurnClient.open(transport, address(coturn, transport), "coturn", username, password,
                 TurnClient.Options.DEFAULT.withInsecureTls(true));
     }
 
     @ParameterizedTest
     @EnumSource(StunTransport.class)
     void relaysToAndFromAUdpPeerByIndicationsAndChannelData(StunTransport transport) throws Exception {
-        try (Coturn coturn = startCoturn(false);
+        try (CoturnServer coturn = startCoturn(false);
              DatagramSocket peer = new DatagramSocket(new InetSocketAddress(LOOPBACK, 0));
              TurnClient client = open(coturn, transport, "alice", "secret")) {
             peer.setSoTimeout(PEER_TIMEOUT_MILLIS);
@@ -231,7 +203,7 @@ class CoturnTurnClientInteropTest {
 
     @Test
     void restApiCredentialsAllocate() throws Exception {
-        try (Coturn coturn = startCoturn(true)) {
+        try (CoturnServer coturn = startCoturn(true)) {
             String username = (Instant.now().getEpochSecond() + 3600) + ":alice";
             Mac mac = Mac.getInstance("HmacSHA1");
             mac.init(new SecretKeySpec(SECRET.getBytes(StandardCharsets.UTF_8), "HmacSHA1"));
@@ -251,10 +223,10 @@ class CoturnTurnClientInteropTest {
 
     @Test
     void aWrongPasswordIsA401NamingTheServer() throws Exception {
-        try (Coturn coturn = startCoturn(false);
+        try (CoturnServer coturn = startCoturn(false);
              TurnClient client = open(coturn, StunTransport.UDP, "alice", "not the password")) {
             assertThatThrownBy(client::allocate).isInstanceOf(TurnClientException.class)
-                    .hasMessage("the TURN server coturn (127.0.0.1:" + coturn.port() + ") over UDP answered Allocate "
+                    .hasMessage("the TURN server coturn (127.0.0.1:" + coturn.address().getPort() + ") over UDP answered Allocate "
                             + "with 401 Unauthorized");
             assertThat(client.state()).isEqualTo(TurnClientCore.State.FAILED);
         }
@@ -262,36 +234,14 @@ class CoturnTurnClientInteropTest {
 
     @Test
     void aDeniedPeerIsRefusedWith403AndTheAllocationStays() throws Exception {
-        try (Coturn coturn = startCoturn(false);
+        try (CoturnServer coturn = startCoturn(false);
              TurnClient client = open(coturn, StunTransport.UDP, "alice", "secret")) {
             client.allocate();
             assertThatThrownBy(() -> client.createPermission(DENIED_PEER)).isInstanceOf(TurnClientException.class)
-                    .hasMessageStartingWith("the TURN server coturn (127.0.0.1:" + coturn.port() + ") over UDP "
+                    .hasMessageStartingWith("the TURN server coturn (127.0.0.1:" + coturn.address().getPort() + ") over UDP "
                             + "answered CreatePermission for 127.0.0.2 with 403");
             assertThat(client.state()).isEqualTo(TurnClientCore.State.ALLOCATED);
             client.createPermission(LOOPBACK);
-        }
-    }
-
-    /** A self-signed P-256 certificate for 127.0.0.1 and its PKCS#8 key, as PEM files for coturn's TLS listener. */
-    private static void writeSelfSignedCertificate(Path certFile, Path keyFile) throws Exception {
-        KeyPairGenerator generator = KeyPairGenerator.getInstance("EC");
-        generator.initialize(new ECGenParameterSpec("secp256r1"));
-        KeyPair keys = generator.generateKeyPair();
-        X500Name name = new X500Name("CN=peerlink TURN client test");
-        Instant now = Instant.now();
-        JcaX509v3CertificateBuilder builder = new JcaX509v3CertificateBuilder(name,
-                new BigInteger(64, new SecureRandom()), Date.from(now.minus(Duration.ofHours(1))),
-                Date.from(now.plus(Duration.ofDays(1))), name, keys.getPublic());
-        builder.addExtension(Extension.subjectAlternativeName, false, new GeneralNames(new GeneralName[] {
-            new GeneralName(GeneralName.iPAddress, "127.0.0.1")}));
-        var certificate = new JcaX509CertificateConverter()
-                .getCertificate(builder.build(new JcaContentSignerBuilder("SHA256withECDSA").build(keys.getPrivate())));
-        try (JcaPEMWriter writer = new JcaPEMWriter(Files.newBufferedWriter(certFile))) {
-            writer.writeObject(certificate);
-        }
-        try (JcaPEMWriter writer = new JcaPEMWriter(Files.newBufferedWriter(keyFile))) {
-            writer.writeObject(new JcaPKCS8Generator(keys.getPrivate(), null));
         }
     }
 }
