@@ -42,7 +42,8 @@ public record IceServer(List<String> urls, String username, String credential) {
             Url parsed = Url.parse(url);
             InetSocketAddress address = parsed.resolve();
             if (parsed.turn()) {
-                builder.turnServer(new IceTurnServer(address, parsed.transport(), username, credential));
+                builder.turnServer(new IceTurnServer(address, parsed.host(), parsed.transport(), username,
+                        credential));
             } else {
                 builder.stunServer(address);
             }

@@ -307,18 +307,20 @@ public final class PeerConnection implements AutoCloseable {
         PeerConnectionState now = state;
         if (session == null) {
             return CompletableFuture.completedFuture(new PeerConnectionStats(now, null, null, null, null, 0, 0, -1,
-                    messagesSent.get(), messagesReceived.get()));
+                    messagesSent.get(), messagesReceived.get(), null));
         }
-        return session.pairStats().thenApply(pairs -> {
+        return session.pairStats().thenCompose(pairs -> {
             CandidatePairStats selected = pairs.stream().filter(CandidatePairStats::selected).findFirst().orElse(null);
             if (selected == null) {
-                return new PeerConnectionStats(now, null, null, null, null, 0, 0, -1, messagesSent.get(),
-                        messagesReceived.get());
+                return CompletableFuture.completedFuture(new PeerConnectionStats(now, null, null, null, null, 0, 0,
+                        -1, messagesSent.get(), messagesReceived.get(), null));
             }
             long rtt = selected.smoothedRttNanos() > 0 ? selected.smoothedRttNanos() : selected.lastRttNanos();
-            return new PeerConnectionStats(now, selected.local().type(), selected.remote().type(),
-                    selected.local().address(), selected.remote().address(), selected.bytesSent(),
-                    selected.bytesReceived(), rtt > 0 ? rtt : -1, messagesSent.get(), messagesReceived.get());
+            return session.relayProtocol(selected.local()).thenApply(relay -> new PeerConnectionStats(now,
+                    selected.local().type(), selected.remote().type(), selected.local().address(),
+                    selected.remote().address(), selected.bytesSent(), selected.bytesReceived(), rtt > 0 ? rtt : -1,
+                    messagesSent.get(), messagesReceived.get(),
+                    relay.map(transport -> transport.name().toLowerCase(java.util.Locale.ROOT)).orElse(null)));
         });
     }
 
@@ -431,6 +433,7 @@ public final class PeerConnection implements AutoCloseable {
                 .gatherer(config.gatherer())
                 .ports(config.ports())
                 .mdns(config.mdns())
+                .insecureTurnTls(config.insecureTurnTls())
                 .listener(this::execute, this::onIceEvent)
                 .open();
     }

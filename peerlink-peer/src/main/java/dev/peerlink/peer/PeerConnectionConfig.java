@@ -17,10 +17,13 @@ import java.util.Objects;
  * @param ports              the UDP ports host sockets bind to
  * @param certificate        the DTLS certificate whose fingerprint goes in our descriptions
  * @param mdns               resolve the peer's {@code .local} candidates (RFC 8828 mDNS)
+ * @param insecureTurnTls    accept any certificate from {@code turns:} servers (a development or lab server with a
+ *                           self-signed certificate); off by default, when the certificate must chain to the JDK's
+ *                           trusted roots and name the URL's host
  */
 public record PeerConnectionConfig(List<IceServer> iceServers, IceTransportPolicy iceTransportPolicy,
                                    HostAddressGatherer gatherer, PortPolicy ports, DtlsCertificate certificate,
-                                   boolean mdns) {
+                                   boolean mdns, boolean insecureTurnTls) {
 
     public PeerConnectionConfig {
         iceServers = List.copyOf(iceServers);
@@ -49,6 +52,7 @@ public record PeerConnectionConfig(List<IceServer> iceServers, IceTransportPolic
         private PortPolicy ports = PortPolicy.EPHEMERAL;
         private DtlsCertificate certificate;
         private boolean mdns = true;
+        private boolean insecureTurnTls;
 
         private Builder() {
         }
@@ -94,9 +98,15 @@ public record PeerConnectionConfig(List<IceServer> iceServers, IceTransportPolic
             return this;
         }
 
+        /** See {@link PeerConnectionConfig#insecureTurnTls()}: for development and lab servers only. */
+        public Builder insecureTurnTls(boolean value) {
+            this.insecureTurnTls = value;
+            return this;
+        }
+
         public PeerConnectionConfig build() {
             return new PeerConnectionConfig(iceServers, policy, gatherer, ports,
-                    certificate != null ? certificate : DtlsCertificate.generate(), mdns);
+                    certificate != null ? certificate : DtlsCertificate.generate(), mdns, insecureTurnTls);
         }
     }
 }

@@ -13,9 +13,12 @@ import java.net.InetSocketAddress;
  * @param roundTripTimeNanos  the smoothed STUN round-trip time on it, -1 when unknown
  * @param messagesSent        data channel messages sent
  * @param messagesReceived    data channel messages received
+ * @param relayProtocol       for a relayed local candidate, how it reaches its TURN server: "udp", "tcp" or "tls"
+ *                            (W3C {@code RTCIceCandidateStats.relayProtocol}); null otherwise
  */
 public record PeerConnectionStats(PeerConnectionState state, IceCandidate.Type localCandidateType,
                                   IceCandidate.Type remoteCandidateType, InetSocketAddress localAddress,
                                   InetSocketAddress remoteAddress, long bytesSent, long bytesReceived,
-                                  long roundTripTimeNanos, long messagesSent, long messagesReceived) {
+                                  long roundTripTimeNanos, long messagesSent, long messagesReceived,
+                                  String relayProtocol) {
 }

@@ -82,6 +82,44 @@ class PeerConnectionLoopbackTest {
                 && b.connectionState() == PeerConnectionState.CONNECTED);
     }
 
+    /**
+     * {@code iceTransportPolicy: "relay"} with a {@code turns:} URL: both peers allocate over TLS connections to
+     * coturn (its self-signed certificate accepted with insecureTurnTls) and the data channel runs relay to relay;
+     * getStats names the relay protocol as the W3C stats do.
+     */
+    @Test
+    void relayOnlyThroughTurnOverTls(@org.junit.jupiter.api.io.TempDir java.nio.file.Path temp) throws Exception {
+        try (dev.peerlink.testkit.CoturnServer coturn = dev.peerlink.testkit.CoturnServer.start(temp,
+                java.util.List.of("--user", "alice:secret"))) {
+            IceServer turns = IceServer.turn("turns:127.0.0.1:" + coturn.tlsAddress().getPort(), "alice", "secret");
+            PeerConnectionConfig relayOnly = PeerConnectionConfig.builder()
+                    .gatherer(HostAddressGatherer.builder().allowLoopback(true).includeAddress("127.0.0.1/32").build())
+                    .mdns(false).iceServer(turns).iceTransportPolicy(dev.peerlink.ice.IceTransportPolicy.RELAY)
+                    .insecureTurnTls(true).build();
+            connect(relayOnly, relayOnly);
+            Inbox aInbox = Inbox.of(a.createDataChannel("over-turns", DataChannelOptions.DEFAULT));
+            awaitConnected();
+            aInbox.awaitOpen(PATIENCE);
+            DataChannel bChannel = bEvents.remoteChannels.poll(PATIENCE.toSeconds(),
+                    java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(bChannel).isNotNull();
+            Inbox bInbox = Inbox.of(bChannel);
+            a.createDataChannel("unused", DataChannelOptions.DEFAULT); // channels still open over the relay
+
+            bChannel.send("through coturn over TLS");
+            assertThat(aInbox.next(PATIENCE).text()).isEqualTo("through coturn over TLS");
+
+            for (PeerConnection peer : java.util.List.of(a, b)) {
+                PeerConnectionStats stats = peer.getStats().join();
+                assertThat(stats.localCandidateType()).isEqualTo(IceCandidate.Type.RELAY);
+                assertThat(stats.remoteCandidateType()).isEqualTo(IceCandidate.Type.RELAY);
+                assertThat(stats.relayProtocol()).isEqualTo("tls");
+                assertThat(stats.localAddress().getPort()).isBetween(coturn.minRelayPort(), coturn.maxRelayPort());
+            }
+            assertThat(bInbox.messages).isEmpty();
+        }
+    }
+
     @Test
     void offerAndAnswerCarryTheJsepAttributes() {
         a = PeerConnection.create(loopback(), aEvents);
