@@ -42,7 +42,8 @@ final class PeerSession implements AutoCloseable {
         String token;
 
         @Option(names = "--ice-server", paramLabel = "URL", description = "A STUN or TURN server (stun:HOST[:PORT], "
-                + "turn:HOST[:PORT][?transport=tcp]); repeatable. Default: none (host candidates only).")
+                + "turn:HOST[:PORT][?transport=tcp], turns:HOST[:PORT] for TURN over TLS); repeatable. Default: none "
+                + "(host candidates only).")
         List<String> iceServers = new ArrayList<>();
 
         @Option(names = "--ice-username", paramLabel = "USER", description = "The username for --ice-server turn: URLs.")
@@ -50,6 +51,10 @@ final class PeerSession implements AutoCloseable {
 
         @Option(names = "--ice-credential", paramLabel = "SECRET", description = "The credential for turn: URLs.")
         String iceCredential;
+
+        @Option(names = "--ice-insecure-tls", description = "Accept any certificate from turns: servers (a "
+                + "development server's self-signed one); never for production.")
+        boolean iceInsecureTls;
 
         @Option(names = "--host-address", paramLabel = "IP", description = "Gather host candidates only on this "
                 + "address (loopback allowed), e.g. 127.0.0.1.")
@@ -67,7 +72,7 @@ final class PeerSession implements AutoCloseable {
         }
 
         PeerConnectionConfig config() throws UserFacingException {
-            PeerConnectionConfig.Builder builder = PeerConnectionConfig.builder();
+            PeerConnectionConfig.Builder builder = PeerConnectionConfig.builder().insecureTurnTls(iceInsecureTls);
             for (String url : iceServers) {
                 try {
                     builder.iceServer(url.startsWith("turn") ? IceServer.turn(url, iceUsername, iceCredential)
