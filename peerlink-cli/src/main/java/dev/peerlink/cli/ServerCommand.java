@@ -123,9 +123,10 @@ final class ServerCommand implements Callable<Integer> {
     @Option(names = "--max-port", paramLabel = "PORT", description = "Highest relay port (default 65535).")
     Integer maxPort;
 
-    @Option(names = "--relay-ip", paramLabel = "IP", description = "Address relay sockets bind (default: the first "
-            + "--listening-ip, else the first non-loopback IPv4 address).")
-    String relayIp;
+    @Option(names = "--relay-ip", paramLabel = "IP", description = "Address relay sockets bind; give it twice, an "
+            + "IPv4 and an IPv6 address, for dual-stack relays (default: the first --listening-ip, else the first "
+            + "non-loopback IPv4 address).")
+    List<String> relayIps;
 
     @Option(names = {"-X", "--external-ip"}, paramLabel = "PUBLIC[/PRIVATE]", description = "Behind 1:1 NAT: "
             + "advertise PUBLIC as the relayed address; PRIVATE is the local address to bind (unless --relay-ip). Default: none.")
@@ -172,7 +173,7 @@ final class ServerCommand implements Callable<Integer> {
                 allowLoopbackPeers != null ? allowLoopbackPeers : baseTurn.allowLoopbackPeers(),
                 minPort != null ? minPort : baseTurn.minPort(),
                 maxPort != null ? maxPort : baseTurn.maxPort(),
-                relayIp != null ? relayIp : baseTurn.relayIp(),
+                relayIps != null ? String.join(",", relayIps) : baseTurn.relayIp(),
                 externalIp != null ? externalIp : baseTurn.externalIp(),
                 userQuota != null ? userQuota : baseTurn.userQuota(),
                 totalQuota != null ? totalQuota : baseTurn.totalQuota(),
@@ -221,10 +222,8 @@ final class ServerCommand implements Callable<Integer> {
         out.println("peerlink server is running (Ctrl-C stops it).");
         String kind = server.turn().isPresent() ? "STUN+TURN  " : "STUN  ";
         server.listeners().forEach(listener -> out.println("  " + kind + listener));
-        server.turn().ifPresent(service -> out.println("  TURN relays on " + service.relayBindIp().getHostAddress()
+        server.turn().ifPresent(service -> out.println("  TURN relays on " + service.describeRelayAddresses()
                 + " ports " + effective.turn().minPort() + "-" + effective.turn().maxPort()
-                + (service.advertisedRelayIp().equals(service.relayBindIp()) ? ""
-                : ", advertised as " + service.advertisedRelayIp().getHostAddress())
                 + ", realm " + effective.turn().realm()));
         server.signalingUri().ifPresent(uri -> {
             out.println("  Signaling  " + uri);

@@ -1,5 +1,6 @@
 package dev.peerlink.server;
 
+import com.fasterxml.jackson.annotation.JsonFormat;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -347,7 +348,9 @@ public record ServerConfig(
         @JsonProperty("allow-loopback-peers") boolean allowLoopbackPeers;
         @JsonProperty("min-port") int minPort;
         @JsonProperty("max-port") int maxPort;
-        @JsonProperty("relay-ip") String relayIp;
+        @JsonProperty("relay-ip")
+        @JsonFormat(with = JsonFormat.Feature.ACCEPT_SINGLE_VALUE_AS_ARRAY)
+        List<String> relayIps;
         @JsonProperty("external-ip") String externalIp;
         @JsonProperty("user-quota") int userQuota;
         @JsonProperty("total-quota") int totalQuota;
@@ -393,7 +396,7 @@ public record ServerConfig(
             allowLoopbackPeers = turn.allowLoopbackPeers();
             minPort = turn.minPort();
             maxPort = turn.maxPort();
-            relayIp = turn.relayIp();
+            relayIps = turn.relayIp() == null ? null : List.of(turn.relayIp().split(","));
             externalIp = turn.externalIp();
             userQuota = turn.userQuota();
             totalQuota = turn.totalQuota();
@@ -405,7 +408,8 @@ public record ServerConfig(
             return new ServerConfig(listeningIps, listeningPort, altListeningPort, tlsListeningPort, cert, pkey,
                     rfc5780, noUdp, noTcp, noTls, software, httpPort, noHttp, allowedOrigins, roomTokenSecrets,
                     new TurnSettings(users, staticAuthSecrets, realm, allowedPeerIps, deniedPeerIps,
-                            allowLoopbackPeers, minPort, maxPort, relayIp, externalIp, userQuota, totalQuota, maxBps,
+                            allowLoopbackPeers, minPort, maxPort, relayIps == null ? null : String.join(",", relayIps),
+                            externalIp, userQuota, totalQuota, maxBps,
                             serverName));
         }
     }

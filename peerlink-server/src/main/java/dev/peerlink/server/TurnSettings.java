@@ -22,8 +22,9 @@ import java.util.Objects;
  * @param allowLoopbackPeers {@code --allow-loopback-peers}: relay to 127.0.0.0/8 and ::1 (tests only)
  * @param minPort            {@code --min-port}: lowest relay port (49152, RFC 8656 §6.2)
  * @param maxPort            {@code --max-port}: highest relay port (65535)
- * @param relayIp            {@code --relay-ip}: the address relay sockets bind; null picks one (see
- *                           {@code TurnService})
+ * @param relayIp            {@code --relay-ip}: the address relay sockets bind, or one IPv4 and one IPv6 address
+ *                           separated by a comma for dual-stack relays (RFC 8656 §7.2 ADDITIONAL-ADDRESS-FAMILY);
+ *                           null picks one (see {@code TurnService})
  * @param externalIp         {@code --external-ip PUBLIC[/PRIVATE]}: for a server behind 1:1 NAT, the public address
  *                           advertised in XOR-RELAYED-ADDRESS; PRIVATE, when given and no relay-ip is, is bound
  * @param userQuota          {@code --user-quota}: allocations per user, 0 for no limit
@@ -144,7 +145,7 @@ public record TurnSettings(
             throw new ConfigException("--min-port " + minPort + " is above --max-port " + maxPort
                     + ": the relay port range is empty");
         }
-        relayAddress();
+        relayAddresses();
         externalAddress();
         privateAddress();
         if (enabled()) {
@@ -152,9 +153,25 @@ public record TurnSettings(
         }
     }
 
-    /** {@code --relay-ip} parsed, or null. */
-    public InetAddress relayAddress() throws ConfigException {
-        return relayIp == null ? null : ServerConfig.parseIp("--relay-ip", relayIp);
+    /** {@code --relay-ip} parsed: empty, one address, or an IPv4 and an IPv6 one. */
+    public List<InetAddress> relayAddresses() throws ConfigException {
+        if (relayIp == null) {
+            return List.of();
+        }
+        List<InetAddress> addresses = new java.util.ArrayList<>();
+        for (String part : relayIp.split(",")) {
+            InetAddress address = ServerConfig.parseIp("--relay-ip", part.strip());
+            if (address.isAnyLocalAddress()) {
+                throw new ConfigException("--relay-ip must be a specific address, not the wildcard "
+                        + address.getHostAddress() + ": peers must be able to reach the relayed address");
+            }
+            if (addresses.stream().anyMatch(other -> other.getClass() == address.getClass())) {
+                throw new ConfigException("--relay-ip " + relayIp + " names two addresses of one family: give at "
+                        + "most one IPv4 and one IPv6 address");
+            }
+            addresses.add(address);
+        }
+        return List.copyOf(addresses);
     }
 
     /** The PUBLIC part of {@code --external-ip}, or null. */

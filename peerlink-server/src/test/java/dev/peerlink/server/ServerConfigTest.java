@@ -79,6 +79,10 @@ class ServerConfigTest {
                 .isInstanceOf(ConfigException.class).hasMessage("--min-port must be a port from 1 to 65535, not 0");
         assertThatThrownBy(() -> base.withTurn(alice.withRelayIp("relay.example")).validate())
                 .isInstanceOf(ConfigException.class).hasMessageStartingWith("--relay-ip takes an IP address");
+        assertThatThrownBy(() -> base.withTurn(alice.withRelayIp("192.0.2.1,192.0.2.2")).validate())
+                .isInstanceOf(ConfigException.class).hasMessageContaining("at most one IPv4 and one IPv6 address");
+        assertThatThrownBy(() -> base.withTurn(alice.withRelayIp("0.0.0.0")).validate())
+                .isInstanceOf(ConfigException.class).hasMessageContaining("not the wildcard");
         assertThatThrownBy(() -> base.withTurn(alice.withExternalIp("198.51.100.7/::1")).validate())
                 .isInstanceOf(ConfigException.class).hasMessageContaining("mixes IPv4 and IPv6");
         assertThatThrownBy(() -> base.withTurn(alice.withRealm(" ")).validate())
@@ -171,6 +175,13 @@ class ServerConfigTest {
 
         assertThat(config).isEqualTo(new ServerConfig(List.of(), 13478, 0, 5349, null, null, false, false, false,
                 false, "peerlink", 8080, false, List.of(), List.of()));
+    }
+
+    @Test
+    void dualStackRelayIpsLoadAsAListOrOneAddress() throws Exception {
+        assertThat(ServerConfig.load(yaml("relay-ip: [192.0.2.10, \"2001:db8::10\"]\n")).turn().relayAddresses())
+                .extracting(java.net.InetAddress::getHostAddress).containsExactly("192.0.2.10", "2001:db8:0:0:0:0:0:10");
+        assertThat(ServerConfig.load(yaml("relay-ip: 192.0.2.10\n")).turn().relayIp()).isEqualTo("192.0.2.10");
     }
 
     @Test

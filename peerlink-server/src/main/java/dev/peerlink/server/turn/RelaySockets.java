@@ -27,8 +27,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The {@link RelayAllocator} of the Netty driver: binds relay UDP sockets on the TURN event loop, in the relay port
- * range ({@code --min-port}–{@code --max-port}, RFC 8656 §6.2), on the relay IP, and reports them at the advertised
- * address ({@code --external-ip} behind 1:1 NAT, else the relay IP itself).
+ * range ({@code --min-port}–{@code --max-port}, RFC 8656 §6.2), on the relay IP of the family asked for (one IPv4
+ * and one IPv6 relay IP at most: REQUESTED-ADDRESS-FAMILY and ADDITIONAL-ADDRESS-FAMILY, RFC 8656 §7.2), and reports
+ * them at the advertised address ({@code --external-ip} behind 1:1 NAT, else the relay IP itself).
  *
  * <p>Registering and binding a datagram channel from inside its own event loop completes before the call returns
  * (no handshake, no DNS), which is what lets the core ask synchronously. A bind that did not complete at once is
@@ -45,16 +46,35 @@ final class RelaySockets implements RelayAllocator {
         void peerPacket(RelaySocket relay, DatagramPacket packet);
     }
 
+    /** Where relays of one address family bind, and the address they are reported at. */
+    record RelayAddress(InetAddress bindIp, InetAddress advertisedIp) {
+        int family() {
+            return bindIp instanceof Inet6Address ? AddressFamilyAttribute.IPV6 : AddressFamilyAttribute.IPV4;
+        }
+    }
+
+    /** One family's relay address and the ports this server holds on it. */
+    private static final class Family {
+        final RelayAddress address;
+        final BitSet held = new BitSet(65536);
+
+        Family(RelayAddress address) {
+            this.address = address;
+        }
+    }
+
     /** One relay socket: the core's {@link RelayHandle} (identity equality) and its channel's only handler. */
     static final class RelaySocket extends ChannelInboundHandlerAdapter implements RelayHandle {
         private final PeerSink sink;
+        private final Family family;
         final int port;
         Channel channel;
         /** False while the socket only holds a port for a RESERVATION-TOKEN: what arrives then is dropped. */
         boolean active;
 
-        RelaySocket(PeerSink sink, int port) {
+        RelaySocket(PeerSink sink, Family family, int port) {
             this.sink = sink;
+            this.family = family;
             this.port = port;
         }
 
@@ -85,39 +105,37 @@ final class RelaySockets implements RelayAllocator {
 
     private final EventLoop loop;
     private final NettyTransport transport;
-    private final InetAddress bindIp;
-    private final InetAddress advertisedIp;
-    private final int family;
+    private final List<RelayAddress> addresses;
+    private final HashMap<Integer, Family> families = new HashMap<>();
     private final int minPort;
     private final int maxPort;
     private final PeerSink sink;
-    private final BitSet held = new BitSet(65536);
     private final HashMap<Long, RelaySocket> reservations = new HashMap<>();
     private final List<RelaySocket> open = new ArrayList<>();
     private final SplittableRandom random = new SplittableRandom();
 
-    RelaySockets(EventLoop loop, NettyTransport transport, InetAddress bindIp, InetAddress advertisedIp, int minPort,
-                 int maxPort, PeerSink sink) {
+    /** @param addresses at most one per address family */
+    RelaySockets(EventLoop loop, NettyTransport transport, List<RelayAddress> addresses, int minPort, int maxPort,
+                 PeerSink sink) {
         this.loop = loop;
         this.transport = transport;
-        this.bindIp = bindIp;
-        this.advertisedIp = advertisedIp;
-        this.family = bindIp instanceof Inet6Address ? AddressFamilyAttribute.IPV6 : AddressFamilyAttribute.IPV4;
+        this.addresses = List.copyOf(addresses);
+        for (RelayAddress address : addresses) {
+            if (families.put(address.family(), new Family(address)) != null) {
+                throw new IllegalArgumentException("two relay addresses of one family: " + addresses);
+            }
+        }
         this.minPort = minPort;
         this.maxPort = maxPort;
         this.sink = sink;
     }
 
-    int family() {
-        return family;
+    boolean offers(int family) {
+        return families.containsKey(family);
     }
 
-    InetAddress bindIp() {
-        return bindIp;
-    }
-
-    InetAddress advertisedIp() {
-        return advertisedIp;
+    List<RelayAddress> addresses() {
+        return addresses;
     }
 
     int openCount() {
@@ -126,7 +144,8 @@ final class RelaySockets implements RelayAllocator {
 
     @Override
     public RelayResult allocate(RelayRequest request) {
-        if (request.family() != family) {
+        Family family = families.get(request.family());
+        if (family == null) {
             return new RelayResult.Unavailable("no relay address of that family");
         }
         RelaySocket socket;
@@ -138,20 +157,20 @@ final class RelaySockets implements RelayAllocator {
                 }
             }
             case EVEN_RESERVE_NEXT -> {
-                socket = bindEvenPair(request.reservationToken());
+                socket = bindEvenPair(family, request.reservationToken());
                 if (socket == null) {
                     return new RelayResult.Unavailable("no free pair of relay ports");
                 }
             }
             default -> {
-                socket = bindInRange(request.portRule() == PortRule.EVEN);
+                socket = bindInRange(family, request.portRule() == PortRule.EVEN);
                 if (socket == null) {
                     return new RelayResult.Unavailable("no free relay port in " + minPort + "-" + maxPort);
                 }
             }
         }
         socket.active = true;
-        return new RelayResult.Allocated(socket, new InetSocketAddress(advertisedIp, socket.port));
+        return new RelayResult.Allocated(socket, new InetSocketAddress(family.address.advertisedIp(), socket.port));
     }
 
     @Override
@@ -180,23 +199,23 @@ final class RelaySockets implements RelayAllocator {
     private void close(RelaySocket socket) {
         socket.active = false;
         if (open.remove(socket)) {
-            held.clear(socket.port);
+            socket.family.held.clear(socket.port);
             socket.channel.close();
         }
     }
 
     /** Tries ports from a random start, wrapping around the range, skipping ports this server holds. */
-    private RelaySocket bindInRange(boolean even) {
+    private RelaySocket bindInRange(Family family, boolean even) {
         int span = maxPort - minPort + 1;
         int start = minPort + random.nextInt(span);
         int attempts = 0;
         for (int i = 0; i < span && attempts < MAX_BIND_ATTEMPTS; i++) {
             int port = minPort + (start - minPort + i) % span;
-            if (even && (port & 1) != 0 || held.get(port)) {
+            if (even && (port & 1) != 0 || family.held.get(port)) {
                 continue;
             }
             attempts++;
-            RelaySocket socket = bind(port);
+            RelaySocket socket = bind(family, port);
             if (socket != null) {
                 return socket;
             }
@@ -205,21 +224,21 @@ final class RelaySockets implements RelayAllocator {
     }
 
     /** RFC 8656 §7.2 EVEN-PORT with R = 1: an even port P for the relay and P + 1 held under the token. */
-    private RelaySocket bindEvenPair(long token) {
+    private RelaySocket bindEvenPair(Family family, long token) {
         int span = maxPort - minPort + 1;
         int start = minPort + random.nextInt(span);
         int attempts = 0;
         for (int i = 0; i < span && attempts < MAX_BIND_ATTEMPTS; i++) {
             int port = minPort + (start - minPort + i) % span;
-            if ((port & 1) != 0 || port + 1 > maxPort || held.get(port) || held.get(port + 1)) {
+            if ((port & 1) != 0 || port + 1 > maxPort || family.held.get(port) || family.held.get(port + 1)) {
                 continue;
             }
             attempts++;
-            RelaySocket socket = bind(port);
+            RelaySocket socket = bind(family, port);
             if (socket == null) {
                 continue;
             }
-            RelaySocket next = bind(port + 1);
+            RelaySocket next = bind(family, port + 1);
             if (next == null) {
                 close(socket);
                 continue;
@@ -230,8 +249,8 @@ final class RelaySockets implements RelayAllocator {
         return null;
     }
 
-    private RelaySocket bind(int port) {
-        RelaySocket socket = new RelaySocket(sink, port);
+    private RelaySocket bind(Family family, int port) {
+        RelaySocket socket = new RelaySocket(sink, family, port);
         Bootstrap bootstrap = new Bootstrap().group(loop).channel(transport.datagramChannel())
                 .option(ChannelOption.SO_RCVBUF, RELAY_BUFFER_BYTES)
                 .option(ChannelOption.SO_SNDBUF, RELAY_BUFFER_BYTES)
@@ -243,13 +262,13 @@ final class RelaySockets implements RelayAllocator {
             return null;
         }
         Channel channel = registered.channel();
-        ChannelFuture bound = channel.bind(new InetSocketAddress(bindIp, port));
+        ChannelFuture bound = channel.bind(new InetSocketAddress(family.address.bindIp(), port));
         if (!bound.isDone() || !bound.isSuccess()) {
             channel.close();
             return null; // in use by another program, or (not done) not on the loop: try another port
         }
         socket.channel = channel;
-        held.set(port);
+        family.held.set(port);
         open.add(socket);
         return socket;
     }

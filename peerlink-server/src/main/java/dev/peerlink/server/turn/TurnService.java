@@ -78,13 +78,12 @@ public final class TurnService implements RelaySockets.PeerSink, AutoCloseable {
     private boolean closed;
 
     private TurnService(EventLoop loop, TurnSettings settings, TurnConfig config, String software,
-                        NettyTransport transport, InetAddress bindIp, InetAddress advertisedIp) {
+                        NettyTransport transport, List<RelaySockets.RelayAddress> relayAddresses) {
         this.loop = loop;
         this.settings = settings;
         this.config = config;
         this.software = software;
-        this.relays = new RelaySockets(loop, transport, bindIp, advertisedIp, settings.minPort(), settings.maxPort(),
-                this);
+        this.relays = new RelaySockets(loop, transport, relayAddresses, settings.minPort(), settings.maxPort(), this);
     }
 
     /**
@@ -96,37 +95,42 @@ public final class TurnService implements RelaySockets.PeerSink, AutoCloseable {
     public static TurnService create(TurnSettings settings, List<InetAddress> listeningIps, String software,
                                      NettyTransport transport, EventLoop loop) throws ConfigException {
         TurnConfig config = settings.toTurnConfig();
-        InetAddress bindIp = relayBindAddress(settings, listeningIps);
-        InetAddress advertised = Optional.ofNullable(settings.externalAddress()).orElse(bindIp);
-        if (advertised.getClass() != bindIp.getClass()) {
-            throw new ConfigException("--external-ip " + settings.externalIp() + " and the relay address "
-                    + bindIp.getHostAddress() + " are of different families: give --relay-ip of the same family");
+        List<InetAddress> bindIps = relayBindAddresses(settings, listeningIps);
+        InetAddress external = settings.externalAddress();
+        if (external != null && bindIps.stream().noneMatch(ip -> ip.getClass() == external.getClass())) {
+            throw new ConfigException("--external-ip " + settings.externalIp() + " and the relay address"
+                    + (bindIps.size() > 1 ? "es " : " ") + bindIps.stream().map(InetAddress::getHostAddress).toList()
+                    + " are of different families: give a --relay-ip of the same family");
         }
-        return new TurnService(loop, settings, config, software, transport, bindIp, advertised);
+        List<RelaySockets.RelayAddress> relayAddresses = new ArrayList<>();
+        for (InetAddress bindIp : bindIps) {
+            // Behind 1:1 NAT the public address stands for the relay of its own family (RFC 8656 §3.9 leaves it to us).
+            boolean behindNat = external != null && external.getClass() == bindIp.getClass();
+            relayAddresses.add(new RelaySockets.RelayAddress(bindIp, behindNat ? external : bindIp));
+        }
+        return new TurnService(loop, settings, config, software, transport, relayAddresses);
     }
 
     /**
-     * Where relay sockets bind: {@code --relay-ip}, else the PRIVATE part of {@code --external-ip}, else the first
-     * specific listening IP, else the first IPv4 address of an interface that is up and not loopback (loopback when
-     * there is none). A relay never binds the wildcard, because the address it reports must be one peers can reach.
+     * Where relay sockets bind: {@code --relay-ip} (one address, or one IPv4 and one IPv6 for dual-stack relays), else
+     * the PRIVATE part of {@code --external-ip}, else the first specific listening IP, else the first IPv4 address of
+     * an interface that is up and not loopback (loopback when there is none). A relay never binds the wildcard,
+     * because the address it reports must be one peers can reach.
      */
-    private static InetAddress relayBindAddress(TurnSettings settings, List<InetAddress> listeningIps)
+    private static List<InetAddress> relayBindAddresses(TurnSettings settings, List<InetAddress> listeningIps)
             throws ConfigException {
-        InetAddress chosen = settings.relayAddress();
-        if (chosen == null) {
-            chosen = settings.privateAddress();
+        List<InetAddress> configured = settings.relayAddresses();
+        if (!configured.isEmpty()) {
+            return configured;
         }
+        InetAddress chosen = settings.privateAddress();
         if (chosen == null) {
             chosen = listeningIps.stream().filter(ip -> !ip.isAnyLocalAddress()).findFirst().orElse(null);
         }
         if (chosen == null) {
             chosen = firstInterfaceIpv4().orElse(InetAddress.getLoopbackAddress());
         }
-        if (chosen.isAnyLocalAddress()) {
-            throw new ConfigException("--relay-ip must be a specific address, not the wildcard "
-                    + chosen.getHostAddress() + ": peers must be able to reach the relayed address");
-        }
-        return chosen;
+        return List.of(chosen);
     }
 
     private static Optional<InetAddress> firstInterfaceIpv4() {
@@ -151,14 +155,21 @@ public final class TurnService implements RelaySockets.PeerSink, AutoCloseable {
         return loop;
     }
 
-    /** The address relayed transport addresses carry (the external IP behind 1:1 NAT). */
-    public InetAddress advertisedRelayIp() {
-        return relays.advertisedIp();
+    /** What the relays bind and the addresses they are reported at (the external IP behind 1:1 NAT), per family. */
+    public String describeRelayAddresses() {
+        StringBuilder text = new StringBuilder();
+        for (RelaySockets.RelayAddress address : relays.addresses()) {
+            text.append(text.isEmpty() ? "" : " and ").append(address.bindIp().getHostAddress());
+            if (!address.advertisedIp().equals(address.bindIp())) {
+                text.append(" (advertised as ").append(address.advertisedIp().getHostAddress()).append(')');
+            }
+        }
+        return text.toString();
     }
 
-    /** The address relay sockets bind. */
-    public InetAddress relayBindIp() {
-        return relays.bindIp();
+    /** The addresses relay sockets bind, one per address family offered. */
+    public List<InetAddress> relayBindIps() {
+        return relays.addresses().stream().map(RelaySockets.RelayAddress::bindIp).toList();
     }
 
     public TurnSettings settings() {
@@ -185,27 +196,25 @@ public final class TurnService implements RelaySockets.PeerSink, AutoCloseable {
         // The relay IPs (bound and advertised) are the server's own too: outside the relay ports they reach its
         // services, and on the listening port they reach the server itself.
         int listeningPort = listenerAddresses.isEmpty() ? 1 : listenerAddresses.get(0).getPort();
-        own.add(new InetSocketAddress(relays.bindIp(), listeningPort));
-        own.add(new InetSocketAddress(relays.advertisedIp(), listeningPort));
+        for (RelaySockets.RelayAddress relay : relays.addresses()) {
+            own.add(new InetSocketAddress(relay.bindIp(), listeningPort));
+            own.add(new InetSocketAddress(relay.advertisedIp(), listeningPort));
+        }
         PeerAddressPolicy policy = config.peerAddressPolicy(own, settings.minPort(), settings.maxPort());
         StatelessNonces nonces = StatelessNonces.withRandomSecret(config.nonceLifetime());
-        boolean v6 = relays.family() == AddressFamilyAttribute.IPV6;
         TurnServerCore built = TurnServerCore.builder()
                 .config(config, nonces)
                 .peerAddressPolicy(policy)
                 .relayAllocator(relays)
-                .relayFamilies(!v6, v6)
+                .relayFamilies(relays.offers(AddressFamilyAttribute.IPV4), relays.offers(AddressFamilyAttribute.IPV6))
                 .software(software)
                 .rfc5766ChannelRange(true) // coturn's tools and other RFC 5766 clients bind up to 0x7FFF
                 .build();
         loop.submit(() -> {
             core = built;
         }).syncUninterruptibly();
-        LOG.info("TURN relaying on {} (ports {}-{}){}, realm {}, {} user(s), {} REST secret(s)",
-                relays.bindIp().getHostAddress(), settings.minPort(), settings.maxPort(),
-                relays.advertisedIp().equals(relays.bindIp()) ? ""
-                        : ", advertised as " + relays.advertisedIp().getHostAddress(),
-                config.realm(), config.users().size(), config.staticAuthSecrets().size());
+        LOG.info("TURN relaying on {} (ports {}-{}), realm {}, {} user(s), {} REST secret(s)",
+                describeRelayAddresses(), settings.minPort(), settings.maxPort(), config.realm(), config.users().size(), config.staticAuthSecrets().size());
     }
 
     private static List<InetAddress> interfaceAddresses() {

@@ -97,6 +97,43 @@ class TurnServerTest {
         }
     }
 
+    /**
+     * Dual-stack relays (RFC 8656 §7.2): with an IPv4 and an IPv6 relay IP, an Allocate with ADDITIONAL-ADDRESS-FAMILY
+     * IPv6 gets a relayed address of each family, and both relay: to a peer on 127.0.0.1 from the IPv4 one and to a
+     * peer on ::1 from the IPv6 one, over one allocation. Without the IPv6 relay IP the same request gets its IPv4
+     * address alone (the core answers the additional family with 440 inside a success, §7.2 step 9).
+     */
+    @Test
+    void dualStackRelaysGiveAnIpv4AndAnIpv6RelayedAddress() throws Exception {
+        InetAddress loopback6 = InetAddress.getByName("::1");
+        ServerConfig dual = config(true).withTurn(config(true).turn().withRelayIp("127.0.0.1,::1"));
+        try (PeerlinkServer server = PeerlinkServer.start(dual);
+             DatagramChannel peer4 = DatagramChannel.open().bind(new InetSocketAddress(LOOPBACK, 0));
+             DatagramChannel peer6 = DatagramChannel.open().bind(new InetSocketAddress(loopback6, 0));
+             TurnClient client = TurnClient.open(StunTransport.UDP, address(server, StunTransport.UDP), "peerlink",
+                     "alice", "wonderland", CLIENT_OPTIONS.withDualStack(true))) {
+            TurnEvent.Allocated allocation = client.allocate();
+            assertThat(allocation.relayedAddresses()).extracting(InetSocketAddress::getAddress)
+                    .containsExactly(LOOPBACK, loopback6);
+            assertThat(allocation.relayedAddresses()).allSatisfy(relayed ->
+                    assertThat(relayed.getPort()).isBetween(50000, 50999));
+
+            client.createPermission(LOOPBACK, loopback6);
+            roundTrip(client, peer4, (InetSocketAddress) peer4.getLocalAddress(), allocation.relayedAddresses().get(0),
+                    "v4", 0);
+            roundTrip(client, peer6, (InetSocketAddress) peer6.getLocalAddress(), allocation.relayedAddresses().get(1),
+                    "v6", 0);
+            client.deallocate();
+            await().atMost(Duration.ofSeconds(10)).until(() -> snapshot(server).relaySockets() == 0);
+        }
+        try (PeerlinkServer server = PeerlinkServer.start(config(true));
+             TurnClient client = TurnClient.open(StunTransport.UDP, address(server, StunTransport.UDP), "peerlink",
+                     "alice", "wonderland", CLIENT_OPTIONS.withDualStack(true))) {
+            assertThat(client.allocate().relayedAddresses()).extracting(InetSocketAddress::getAddress)
+                    .containsExactly(LOOPBACK);
+        }
+    }
+
     /** PACKETS payloads out to the peer, each echoed back by the test; all arrive, in order, from the relay. */
     private static void roundTrip(TurnClient client, DatagramChannel peer, InetSocketAddress peerAddress,
                                   InetSocketAddress relayed, String label, int channel) throws Exception {

@@ -31,23 +31,29 @@ import javax.net.ssl.SSLSocket;
  */
 public final class TurnClient implements AutoCloseable {
     /**
-     * Client settings. {@code insecureTls} accepts any server certificate (for self-signed development servers).
+     * Client settings. {@code insecureTls} accepts any server certificate (for self-signed development servers);
+     * {@code dualStack} asks for an IPv6 relayed address besides the IPv4 one (RFC 8656 §7.2,
+     * ADDITIONAL-ADDRESS-FAMILY).
      */
     public record Options(RetransmissionPolicy policy, Duration connectTimeout, boolean insecureTls,
-                          Duration lifetime) {
+                          Duration lifetime, boolean dualStack) {
         public static final Options DEFAULT = new Options(RetransmissionPolicy.DEFAULT, Duration.ofSeconds(10), false,
-                TurnClientConfig.DEFAULT_LIFETIME);
+                TurnClientConfig.DEFAULT_LIFETIME, false);
 
         public Options withPolicy(RetransmissionPolicy value) {
-            return new Options(value, connectTimeout, insecureTls, lifetime);
+            return new Options(value, connectTimeout, insecureTls, lifetime, dualStack);
         }
 
         public Options withInsecureTls(boolean value) {
-            return new Options(policy, connectTimeout, value, lifetime);
+            return new Options(policy, connectTimeout, value, lifetime, dualStack);
         }
 
         public Options withLifetime(Duration value) {
-            return new Options(policy, connectTimeout, insecureTls, value);
+            return new Options(policy, connectTimeout, insecureTls, value, dualStack);
+        }
+
+        public Options withDualStack(boolean value) {
+            return new Options(policy, connectTimeout, insecureTls, lifetime, value);
         }
     }
 
@@ -108,7 +114,8 @@ public final class TurnClient implements AutoCloseable {
             throw new TurnClientException("cannot resolve the TURN server " + serverName);
         }
         TurnClientConfig config = TurnClientConfig.of(server, transport, username, password)
-                .withServerName(serverName).withPolicy(options.policy()).withLifetime(options.lifetime());
+                .withServerName(serverName).withPolicy(options.policy()).withLifetime(options.lifetime())
+                .withDualStack(options.dualStack());
         TurnClientCore core = new TurnClientCore(config, new SecureRandom());
         try {
             if (transport == StunTransport.UDP) {
