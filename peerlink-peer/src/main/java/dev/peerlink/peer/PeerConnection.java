@@ -404,6 +404,14 @@ public final class PeerConnection implements AutoCloseable {
         });
     }
 
+    void applyLowThresholdOnLoop(DataChannel handle) {
+        execute(() -> {
+            if (handle.core != null && !closed) {
+                handle.core.setBufferedAmountLowThreshold(handle.bufferedAmountLowThreshold());
+            }
+        });
+    }
+
     void closeOnLoop(DataChannel handle) {
         execute(() -> {
             if (closed) {
@@ -643,6 +651,7 @@ public final class PeerConnection implements AutoCloseable {
             dev.peerlink.datachannel.DataChannel core = manager.createChannel(handle.label(), handle.options(), now);
             handle.core = core;
             handles.put(core, handle);
+            core.setBufferedAmountLowThreshold(handle.bufferedAmountLowThreshold());
             int id = core.id();
             deliver(() -> handle.setId(id));
         } catch (RuntimeException e) {
