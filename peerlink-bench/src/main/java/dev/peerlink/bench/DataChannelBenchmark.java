@@ -263,14 +263,11 @@ public final class DataChannelBenchmark {
             this.target = other;
         }
 
-        void remoteSet() {
-            List<String> flush;
-            synchronized (this) {
-                remoteSet = true;
-                flush = new ArrayList<>(held);
-                held.clear();
-            }
-            flush.forEach(pc::addIceCandidate);
+        /** Adds the held candidates, in order; under the lock so none that arrives meanwhile overtakes them. */
+        synchronized void remoteSet() {
+            remoteSet = true;
+            held.forEach(pc::addIceCandidate);
+            held.clear();
         }
 
         @Override
@@ -287,14 +284,12 @@ public final class DataChannelBenchmark {
             }
         }
 
-        private void receive(String candidate) {
-            synchronized (this) {
-                if (!remoteSet) {
-                    held.add(candidate);
-                    return;
-                }
+        private synchronized void receive(String candidate) {
+            if (remoteSet) {
+                pc.addIceCandidate(candidate);
+            } else {
+                held.add(candidate);
             }
-            pc.addIceCandidate(candidate);
         }
 
         @Override

@@ -100,6 +100,13 @@ public final class PeerConnection implements AutoCloseable {
     private DtlsTransport dtls;
     private final List<byte[]> earlyDtls = new ArrayList<>();
     private DataChannelManager manager;
+    /**
+     * Local candidates and gathering-complete as the ICE events reached this loop, in order: the descriptions use
+     * these, so an {@code a=end-of-candidates} always comes with every candidate before it (IceSession's own
+     * snapshot can briefly say complete before it lists the last candidates).
+     */
+    private final List<IceCandidate> announcedCandidates = new ArrayList<>();
+    private boolean gatheringAnnouncedComplete;
     private boolean sctpConnected;
     private final List<DataChannel> pendingChannels = new ArrayList<>();
     private final Map<dev.peerlink.datachannel.DataChannel, DataChannel> handles = new IdentityHashMap<>();
@@ -450,10 +457,10 @@ public final class PeerConnection implements AutoCloseable {
         if (offered != null) {
             media = media.withFormats(offered.formats());
         }
-        for (IceCandidate candidate : ice.localCandidates()) {
+        for (IceCandidate candidate : announcedCandidates) {
             media = media.withCandidate(candidate.toSdpLine());
         }
-        if (ice.isGatheringComplete()) {
+        if (gatheringAnnouncedComplete) {
             media = media.withAttribute(Attribute.flag("end-of-candidates"));
         }
         media = media.withAttributeValue("ice-ufrag", ice.localUfrag())
@@ -546,11 +553,15 @@ public final class PeerConnection implements AutoCloseable {
                 }
             }
             case IceEvent.LocalCandidate local -> {
+                announcedCandidates.add(local.candidate());
                 String line = local.candidate().toSdpLine().toString();
                 String jsep = line.startsWith("a=") ? line.substring(2) : line;
                 deliver(() -> listener.onIceCandidate(jsep));
             }
-            case IceEvent.GatheringComplete done -> deliver(() -> listener.onIceCandidate(null));
+            case IceEvent.GatheringComplete done -> {
+                gatheringAnnouncedComplete = true;
+                deliver(() -> listener.onIceCandidate(null));
+            }
             case IceEvent.StateChanged changed -> {
                 IceConnectionState iceState = changed.state();
                 deliver(() -> listener.onIceConnectionStateChange(iceState));
