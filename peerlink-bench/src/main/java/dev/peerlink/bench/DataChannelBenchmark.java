@@ -225,7 +225,8 @@ public final class DataChannelBenchmark {
                 double millis = (await(opened, "java-java: the data channel did not open") - start) / 1e6;
                 if (i >= 0) {
                     connects[i] = millis;
-                    progress.accept(String.format(Locale.ROOT, "java-java connect %d: %.1f ms", i + 1, millis));
+                    progress.accept(String.format(Locale.ROOT, "java-java connect %d: %.1f ms (offerer: %s)", i + 1,
+                            millis, offerer.phases(start)));
                 }
                 if (last) {
                     progress.accept("java-java: sending " + options.bytes() + " bytes");
@@ -270,6 +271,24 @@ public final class DataChannelBenchmark {
             held.clear();
         }
 
+        /** When ICE and then DTLS + SCTP came up (System.nanoTime), for the progress lines. */
+        volatile long iceConnectedAt;
+        volatile long connectedAt;
+
+        @Override
+        public void onIceConnectionStateChange(dev.peerlink.ice.IceConnectionState state) {
+            if (iceConnectedAt == 0 && (state == dev.peerlink.ice.IceConnectionState.CONNECTED
+                    || state == dev.peerlink.ice.IceConnectionState.COMPLETED)) {
+                iceConnectedAt = System.nanoTime();
+            }
+        }
+
+        /** "ICE connected after a ms, DTLS and SCTP after b ms", counted from {@code start}. */
+        String phases(long start) {
+            return String.format(Locale.ROOT, "ICE connected after %.1f ms, DTLS and SCTP up after %.1f ms",
+                    (iceConnectedAt - start) / 1e6, (connectedAt - start) / 1e6);
+        }
+
         @Override
         public void onIceCandidate(String candidate) {
             if (candidate == null) {
@@ -299,6 +318,9 @@ public final class DataChannelBenchmark {
 
         @Override
         public void onConnectionStateChange(PeerConnectionState state) {
+            if (state == PeerConnectionState.CONNECTED && connectedAt == 0) {
+                connectedAt = System.nanoTime();
+            }
             if (state == PeerConnectionState.FAILED) {
                 gathered.complete(null);
                 failing.completeExceptionally(new IOException("the peer connection failed"));
@@ -467,7 +489,8 @@ public final class DataChannelBenchmark {
                 double millis = (await(opened, "java-chromium: the data channel did not open") - start) / 1e6;
                 if (i >= 0) {
                     connects[i] = millis;
-                    progress.accept(String.format(Locale.ROOT, "java-chromium connect %d: %.1f ms", i + 1, millis));
+                    progress.accept(String.format(Locale.ROOT, "java-chromium connect %d: %.1f ms (Java: %s)", i + 1,
+                            millis, offerer.phases(start)));
                 }
                 if (last) {
                     progress.accept("java-chromium: sending " + options.bytes() + " bytes");
