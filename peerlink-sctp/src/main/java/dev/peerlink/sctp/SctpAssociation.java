@@ -83,6 +83,14 @@ public final class SctpAssociation {
     private int cumAckPoint;
     private int advancedPeerAckPoint;
     private final ChunkRing inflight = new ChunkRing();
+    /**
+     * Bookkeeping over {@link #inflight} so that a SACK without gap blocks (the common case: nothing lost) is
+     * processed in time proportional to what it acknowledges, not to everything outstanding: the bytes of all
+     * chunks in the queue, and how many of them are gap-acked or abandoned.
+     */
+    private long inflightQueuedBytes;
+    private int inflightGapAcked;
+    private int inflightAbandoned;
     private final ArrayDeque<OutChunk> pending = new ArrayDeque<>();
     private OutStream[] outStreams = new OutStream[16];
     private long totalBuffered;
@@ -1285,6 +1293,13 @@ public final class SctpAssociation {
         int htna = cumAckPoint;
         while (cumAdvanced && inflight.size > 0 && inflight.first().tsn - cumAck <= 0) {
             OutChunk c = inflight.removeFirst();
+            inflightQueuedBytes -= c.length;
+            if (c.acked) {
+                inflightGapAcked--;
+            }
+            if (c.abandoned) {
+                inflightAbandoned--;
+            }
             if (!c.acked && !c.abandoned) {
                 bytesAcked += c.length;
                 htna = c.tsn;
@@ -1302,9 +1317,11 @@ public final class SctpAssociation {
             }
         }
         // Gap blocks: offsets from the cumulative TSN; a chunk acked before but missing now was reneged.
+        // Without gap blocks and with no chunk gap-acked before, this loop would change nothing: skip it.
         int gi = 0;
         int highestGapAcked = cumAck;
-        for (int idx = 0; idx < inflight.size; idx++) {
+        boolean nothingBeyondCumAck = ngap == 0 && inflightGapAcked == 0;
+        for (int idx = 0; idx < inflight.size && !nothingBeyondCumAck; idx++) {
             OutChunk c = inflight.get(idx);
             int o = idx + 1;
             while (gi < ngap && (b.getShort(gapOff + 4 * gi + 2) & 0xffff) < o) {
@@ -1315,6 +1332,7 @@ public final class SctpAssociation {
                 highestGapAcked = c.tsn;
                 if (!c.acked) {
                     c.acked = true;
+                    inflightGapAcked++;
                     if (!c.abandoned) {
                         bytesAcked += c.length;
                         htna = c.tsn;
@@ -1327,6 +1345,7 @@ public final class SctpAssociation {
                 }
             } else if (c.acked && !c.abandoned) {
                 c.acked = false; // reneged (RFC 9260 §6.2.1): T3-rtx will resend it
+                inflightGapAcked--;
             }
         }
         if (bytesAcked > 0 || cumAdvanced) {
@@ -1337,7 +1356,12 @@ public final class SctpAssociation {
         boolean anyFast = false;
         boolean outstanding = false;
         long outstandingBytes = 0;
-        for (int idx = 0; idx < inflight.size; idx++) {
+        if (nothingBeyondCumAck && inflightAbandoned == 0) {
+            // No miss indications without gap blocks; every queued chunk is still outstanding.
+            outstanding = inflight.size > 0;
+            outstandingBytes = inflightQueuedBytes;
+        }
+        for (int idx = 0; idx < inflight.size && !(nothingBeyondCumAck && inflightAbandoned == 0); idx++) {
             OutChunk c = inflight.get(idx);
             if (c.acked || c.abandoned) {
                 continue;
@@ -1522,7 +1546,10 @@ public final class SctpAssociation {
             }
             OutChunk c = inflight.get(idx);
             settle(c);
-            c.abandoned = true;
+            if (!c.abandoned) {
+                c.abandoned = true;
+                inflightAbandoned++;
+            }
         }
         if (m.tsnCount < m.fragmentCount) {
             var it = pending.iterator();
@@ -1730,6 +1757,7 @@ public final class SctpAssociation {
                 m.firstTsn = c.tsn;
             }
             inflight.addLast(c);
+            inflightQueuedBytes += c.length;
             pos = writeData(pos, c);
             c.transmissions = 1;
             c.inFlight = true;
