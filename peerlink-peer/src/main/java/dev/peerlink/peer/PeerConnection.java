@@ -69,6 +69,12 @@ public final class PeerConnection implements AutoCloseable {
     public static final long MAX_SEND_BUFFER = 16L * 1024 * 1024;
     /** What we advertise and reassemble (RFC 8841 §6). */
     public static final int MAX_MESSAGE_SIZE = 256 * 1024;
+    /**
+     * The SCTP receive window we advertise (a_rwnd, RFC 9260 §6.2.1). Larger than the sctp module's 1 MiB default so
+     * that a fast sender is not held to one window per round trip while the receiving side (DTLS, then the peer
+     * loop) queues packets.
+     */
+    static final int RECEIVE_WINDOW = 4 * 1024 * 1024;
     /** RFC 8841 §6.1: the peer's limit when its description has no {@code a=max-message-size}. */
     private static final long DEFAULT_PEER_MAX_MESSAGE_SIZE = 65536;
     private static final int SCTP_PORT = 5000;
@@ -604,6 +610,7 @@ public final class PeerConnection implements AutoCloseable {
                         .maxMessageSize(MAX_MESSAGE_SIZE)
                         .peerMaxMessageSize(peerMaxMessageSize == Long.MAX_VALUE ? 1L << 40 : peerMaxMessageSize)
                         .maxSendBuffer(MAX_SEND_BUFFER)
+                        .receiveWindow(RECEIVE_WINDOW)
                         .build();
                 boolean client = dtlsRole == DtlsRole.CLIENT;
                 SctpAssociation association = client ? SctpAssociation.client(sctpConfig, RANDOM)
