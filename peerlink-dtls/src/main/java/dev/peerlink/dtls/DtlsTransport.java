@@ -83,7 +83,13 @@ public final class DtlsTransport implements AutoCloseable {
     public static final int DEFAULT_MTU = 1200;
     /** The largest datagram accepted from the peer; bigger ones would not cross a usual path anyway. */
     static final int RECEIVE_LIMIT = 8192;
-    private static final int INBOUND_QUEUE_CAPACITY = 1024;
+    /**
+     * Datagrams queued for the read loop. A drop here is a loss to SCTP above (RFC 8261), which halves its
+     * congestion window, so the queue holds more than a full SCTP receive window of packets (4 MiB in ~1200-byte
+     * records is ~3,500) plus their SACKs: a reader that falls behind is then throttled by the peer's window, not by
+     * loss. 32 KiB of references per connection.
+     */
+    private static final int INBOUND_QUEUE_CAPACITY = 8192;
     /** How long the read loop waits per BC receive call; it ends earlier when the transport closes. */
     private static final int READ_WAIT_MILLIS = 30_000;
 
