@@ -349,6 +349,7 @@ public final class PeerConnection implements AutoCloseable {
                 closed = true;
                 long now = System.nanoTime();
                 if (manager != null) {
+                    log.debug("closing; SCTP counters: {}", manager.association().stats());
                     try {
                         manager.shutdown(now);
                         flush();
