@@ -70,11 +70,13 @@ public final class PeerConnection implements AutoCloseable {
     /** What we advertise and reassemble (RFC 8841 §6). */
     public static final int MAX_MESSAGE_SIZE = 256 * 1024;
     /**
-     * The SCTP receive window we advertise (a_rwnd, RFC 9260 §6.2.1). Larger than the sctp module's 1 MiB default so
-     * that a fast sender is not held to one window per round trip while the receiving side (DTLS, then the peer
-     * loop) queues packets.
+     * The SCTP receive window we advertise (a_rwnd, RFC 9260 §6.2.1): twice the sctp module's 1 MiB default, so a
+     * fast sender is not held to 1 MiB per round trip while the receiving side (DTLS, then the peer loop) queues
+     * packets. Not more: what the window lets the peer send must fit the UDP socket's receive buffer (4 MiB asked
+     * for), or a stalled reader loses packets there and SCTP halves its congestion window; at 4 MiB the benchmark
+     * saw such losses (RcvbufErrors), at 2 MiB none.
      */
-    static final int RECEIVE_WINDOW = 4 * 1024 * 1024;
+    static final int RECEIVE_WINDOW = 2 * 1024 * 1024;
     /** RFC 8841 §6.1: the peer's limit when its description has no {@code a=max-message-size}. */
     private static final long DEFAULT_PEER_MAX_MESSAGE_SIZE = 65536;
     private static final int SCTP_PORT = 5000;
@@ -104,6 +106,12 @@ public final class PeerConnection implements AutoCloseable {
     private int remoteSctpPort = SCTP_PORT;
     private DtlsRole dtlsRole;
     private DtlsTransport dtls;
+    /**
+     * {@link #dtls} once the datagrams that came before it are queued: ICE's thread then hands DTLS datagrams to it
+     * directly ({@link DtlsTransport#handleIncoming} only queues a copy and may be called from any thread), saving
+     * the peer loop one task per received packet.
+     */
+    private volatile DtlsTransport dtlsForIce;
     private final List<byte[]> earlyDtls = new ArrayList<>();
     private DataChannelManager manager;
     /**
@@ -453,7 +461,7 @@ public final class PeerConnection implements AutoCloseable {
                 .gatherer(config.gatherer())
                 .ports(config.ports())
                 .mdns(config.mdns())
-                .listener(this::execute, this::onIceEvent)
+                .listener(Runnable::run, this::onIceEventOnIceThread)
                 .open();
     }
 
@@ -534,6 +542,7 @@ public final class PeerConnection implements AutoCloseable {
             dtls.handleIncoming(ByteBuffer.wrap(early));
         }
         earlyDtls.clear();
+        dtlsForIce = dtls;
         setState(PeerConnectionState.CONNECTING);
         if (dtlsRole == DtlsRole.SERVER || iceUp(ice.state())) {
             dtls.start();
@@ -544,14 +553,29 @@ public final class PeerConnection implements AutoCloseable {
         return state == IceConnectionState.CONNECTED || state == IceConnectionState.COMPLETED;
     }
 
+    /** Runs on ICE's thread: DTLS datagrams go straight to DTLS once it exists; every other event, in order, to the loop. */
+    private void onIceEventOnIceThread(IceEvent event) {
+        DtlsTransport direct = dtlsForIce;
+        if (direct != null && event instanceof IceEvent.DataReceived data && isDtls(data.data())) {
+            direct.handleIncoming(ByteBuffer.wrap(data.data()));
+            return;
+        }
+        execute(() -> onIceEvent(event));
+    }
+
+    /** RFC 7983 §7: a first byte of 20–63 is DTLS. */
+    private static boolean isDtls(byte[] datagram) {
+        int first = datagram.length == 0 ? -1 : datagram[0] & 0xFF;
+        return first >= 20 && first <= 63;
+    }
+
     private void onIceEvent(IceEvent event) {
         if (closed) {
             return;
         }
         switch (event) {
             case IceEvent.DataReceived data -> {
-                int first = data.data().length == 0 ? -1 : data.data()[0] & 0xFF;
-                if (first >= 20 && first <= 63) { // RFC 7983 §7: DTLS
+                if (isDtls(data.data())) {
                     if (dtls != null) {
                         dtls.handleIncoming(ByteBuffer.wrap(data.data()));
                     } else if (earlyDtls.size() < 64) {
