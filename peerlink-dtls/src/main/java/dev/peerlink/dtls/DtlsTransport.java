@@ -49,7 +49,6 @@ import org.bouncycastle.tls.crypto.TlsCryptoParameters;
 import org.bouncycastle.tls.crypto.TlsSecret;
 import org.bouncycastle.tls.crypto.impl.jcajce.JcaDefaultTlsCredentialedSigner;
 import org.bouncycastle.tls.crypto.impl.jcajce.JcaTlsCrypto;
-import org.bouncycastle.tls.crypto.impl.jcajce.JcaTlsCryptoProvider;
 import org.bouncycastle.util.Arrays;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -145,7 +144,7 @@ public final class DtlsTransport implements AutoCloseable {
                 RECEIVE_LIMIT, builder.role == DtlsRole.SERVER);
         this.listener = builder.listener;
         this.eventExecutor = builder.listener == null ? null : new SerialExecutor(builder.listenerExecutor);
-        this.crypto = new JcaTlsCryptoProvider().create(new SecureRandom());
+        this.crypto = new RecordCrypto(new SecureRandom());
     }
 
     /**
