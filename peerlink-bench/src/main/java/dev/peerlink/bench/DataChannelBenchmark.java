@@ -127,7 +127,13 @@ public final class DataChannelBenchmark {
         }
     }
 
-    public record Result(Pair pair, double[] connectMillis, Transfer transfer, int firstMessageLength) {
+    /**
+     * @param cpuSeconds CPU time this JVM and the Chromium processes it started used during the transfer (sender and
+     *                   receiver together): a figure that, unlike MB/s, does not move much when other jobs share
+     *                   the machine
+     */
+    public record Result(Pair pair, double[] connectMillis, Transfer transfer, int firstMessageLength,
+                         double cpuSeconds) {
         public double medianConnectMillis() {
             double[] sorted = connectMillis.clone();
             Arrays.sort(sorted);
@@ -145,6 +151,11 @@ public final class DataChannelBenchmark {
 
         public double megabytesPerSecond() {
             return transfer.megabytesPerSecond(firstMessageLength);
+        }
+
+        /** 10^6 bytes transferred per CPU second spent on the transfer by both peers. */
+        public double megabytesPerCpuSecond() {
+            return cpuSeconds <= 0 ? 0 : transfer.bytes() / cpuSeconds / 1e6;
         }
     }
 
@@ -200,6 +211,7 @@ public final class DataChannelBenchmark {
                 .includeAddress("127.0.0.1/32").build();
         double[] connects = new double[options.connects()];
         Transfer transfer = null;
+        double cpu = 0;
         for (int i = -1; i < options.connects(); i++) {
             boolean last = i == options.connects() - 1;
             try (JavaPeer offerer = new JavaPeer(config(loopback));
@@ -230,12 +242,14 @@ public final class DataChannelBenchmark {
                 }
                 if (last) {
                     progress.accept("java-java: sending " + options.bytes() + " bytes");
+                    double cpuBefore = CpuTime.seconds();
                     sendFromJava(channel, options);
                     transfer = receiver.result(transferTimeout(options));
+                    cpu = CpuTime.seconds() - cpuBefore;
                 }
             }
         }
-        return new Result(Pair.JAVA_JAVA, connects, transfer, options.lengthOf(0));
+        return new Result(Pair.JAVA_JAVA, connects, transfer, options.lengthOf(0), cpu);
     }
 
     /** A Java peer connection whose candidates trickle to another one, held until that one has its remote SDP. */
@@ -466,6 +480,7 @@ public final class DataChannelBenchmark {
         HostAddressGatherer gatherer = HostAddressGatherer.only(hostAddress);
         double[] connects = new double[options.connects()];
         Transfer transfer = null;
+        double cpu = 0;
         for (int i = -1; i < options.connects(); i++) {
             boolean last = i == options.connects() - 1;
             try (JavaPeer offerer = new JavaPeer(config(gatherer))) {
@@ -494,14 +509,16 @@ public final class DataChannelBenchmark {
                 }
                 if (last) {
                     progress.accept("java-chromium: sending " + options.bytes() + " bytes");
+                    double cpuBefore = CpuTime.seconds();
                     sendFromJava(channel, options);
                     transfer = awaitPageTransfer(page, options);
+                    cpu = CpuTime.seconds() - cpuBefore;
                 }
             } finally {
                 page.evaluate("bench.closeAll()");
             }
         }
-        return new Result(Pair.JAVA_CHROMIUM, connects, transfer, options.lengthOf(0));
+        return new Result(Pair.JAVA_CHROMIUM, connects, transfer, options.lengthOf(0), cpu);
     }
 
     private static void awaitGathered(CompletableFuture<Void> gathered) throws IOException {
@@ -545,6 +562,7 @@ public final class DataChannelBenchmark {
             throws IOException {
         double[] connects = new double[options.connects()];
         Transfer transfer = null;
+        double cpu = 0;
         for (int i = -1; i < options.connects(); i++) {
             boolean last = i == options.connects() - 1;
             try {
@@ -557,14 +575,16 @@ public final class DataChannelBenchmark {
                 }
                 if (last) {
                     progress.accept("chromium-chromium: sending " + options.bytes() + " bytes");
+                    double cpuBefore = CpuTime.seconds();
                     page.evaluate("bench.startSending()");
                     transfer = awaitPageTransfer(page, options);
+                    cpu = CpuTime.seconds() - cpuBefore;
                 }
             } finally {
                 page.evaluate("bench.closeAll()");
             }
         }
-        return new Result(Pair.CHROMIUM_CHROMIUM, connects, transfer, options.lengthOf(0));
+        return new Result(Pair.CHROMIUM_CHROMIUM, connects, transfer, options.lengthOf(0), cpu);
     }
 
     /**
@@ -690,25 +710,61 @@ public final class DataChannelBenchmark {
                 .map(Result::megabytesPerSecond).orElse(0.0);
         double chromiumConnect = results.stream().filter(r -> r.pair() == Pair.CHROMIUM_CHROMIUM).findFirst()
                 .map(Result::medianConnectMillis).orElse(0.0);
-        out.append("| pair (offerer → answerer) | connect median (min–max), ms | throughput, MB/s | transferred"
-                + " | vs chromium-chromium (connect / throughput) |\n");
-        out.append("|---|---:|---:|---|---:|\n");
+        out.append("| pair (offerer → answerer) | connect median (min–max), ms | throughput, MB/s | MB per CPU second"
+                + " | transferred | vs chromium-chromium (connect / throughput / per CPU second) |\n");
+        out.append("|---|---:|---:|---:|---|---:|\n");
+        double chromiumEfficiency = results.stream().filter(r -> r.pair() == Pair.CHROMIUM_CHROMIUM).findFirst()
+                .map(Result::megabytesPerCpuSecond).orElse(0.0);
         for (Result r : results) {
             Transfer t = r.transfer();
             String delivered = String.format(Locale.ROOT, "%,d B in %,d messages, %s", t.bytes(), t.messages(),
                     t.intact() ? "in order, intact" : "BROKEN: " + t.problem());
             String versus = chromiumRate > 0 && chromiumConnect > 0
-                    ? String.format(Locale.ROOT, "%.2f× / %.2f×", r.medianConnectMillis() / chromiumConnect,
-                        r.megabytesPerSecond() / chromiumRate)
+                    ? String.format(Locale.ROOT, "%.2f× / %.2f× / %.2f×", r.medianConnectMillis() / chromiumConnect,
+                        r.megabytesPerSecond() / chromiumRate,
+                        chromiumEfficiency > 0 ? r.megabytesPerCpuSecond() / chromiumEfficiency : 0)
                     : "n/a";
-            out.append(String.format(Locale.ROOT, "| %s | %.1f (%.1f–%.1f) | %.1f | %s | %s |%n", r.pair().label(),
-                    r.medianConnectMillis(), r.minConnectMillis(), r.maxConnectMillis(), r.megabytesPerSecond(),
-                    delivered, versus));
+            out.append(String.format(Locale.ROOT, "| %s | %.1f (%.1f–%.1f) | %.1f | %.1f | %s | %s |%n",
+                    r.pair().label(), r.medianConnectMillis(), r.minConnectMillis(), r.maxConnectMillis(),
+                    r.megabytesPerSecond(), r.megabytesPerCpuSecond(), delivered, versus));
         }
         out.append(String.format(Locale.ROOT, "%nconnect: offer created → offerer's channel open, %d connects "
                 + "(+1 warm-up); throughput: %,d B in %,d-byte binary messages on one reliable ordered channel, "
-                + "bufferedAmount ≤ %d MiB with low threshold %d MiB, timed at the receiver (MB = 10^6 B)%n",
+                + "bufferedAmount ≤ %d MiB with low threshold %d MiB, timed at the receiver (MB = 10^6 B); "
+                + "CPU second = CPU time of this JVM and its Chromium processes during the transfer%n",
                 options.connects(), options.bytes(), options.messageSize(), HIGH_WATER >> 20, LOW_WATER >> 20));
         return out.toString();
+    }
+
+    /** CPU time used so far by this JVM and the processes it started (Chromium's), from /proc on Linux. */
+    static final class CpuTime {
+        /** Linux reports process times in USER_HZ ticks, 100 per second on every mainstream kernel configuration. */
+        private static final double TICKS_PER_SECOND = 100;
+
+        private CpuTime() {
+        }
+
+        static double seconds() {
+            double total = 0;
+            if (java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                    instanceof com.sun.management.OperatingSystemMXBean os) {
+                total += os.getProcessCpuTime() / 1e9;
+            }
+            for (ProcessHandle child : ProcessHandle.current().descendants().toList()) {
+                total += childSeconds(child.pid());
+            }
+            return total;
+        }
+
+        /** utime + stime (fields 14 and 15 of /proc/PID/stat); 0 for a process that is gone. */
+        private static double childSeconds(long pid) {
+            try {
+                String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc", Long.toString(pid), "stat"));
+                String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+                return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) / TICKS_PER_SECOND;
+            } catch (IOException | RuntimeException e) {
+                return 0;
+            }
+        }
     }
 }

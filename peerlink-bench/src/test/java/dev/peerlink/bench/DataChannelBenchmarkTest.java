@@ -41,6 +41,7 @@ class DataChannelBenchmarkTest {
                 assertThat(ms).as(result.pair().label()).isPositive().isFinite();
             }
             assertThat(result.megabytesPerSecond()).as(result.pair().label()).isPositive().isFinite();
+            assertThat(result.cpuSeconds()).as(result.pair().label()).isPositive();
         }
         String table = DataChannelBenchmark.table(options, results);
         System.out.println(table);
