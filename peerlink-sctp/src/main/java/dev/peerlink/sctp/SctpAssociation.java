@@ -544,6 +544,7 @@ public final class SctpAssociation {
             }
             return; // RFC 9260 §8.5: wrong verification tag
         }
+        sendOwedSack();
         dataChunksInPacket = 0;
         sackImmediately = false;
         while (pos + 4 <= end && !terminated) {
@@ -1259,6 +1260,20 @@ public final class SctpAssociation {
         sackDeadline = NONE;
         packetsSinceSack = 0;
         return p;
+    }
+
+    /**
+     * RFC 9260 §6.2: a SACK for at least every second packet received. When packets arrive in a batch (several
+     * handleInput calls before the next pollTransmit), the SACK owed for the earlier ones goes out now, on its own,
+     * instead of being folded into one SACK for the whole batch: if that single SACK were lost, a sender whose window
+     * the batch filled would have nothing to clock it until T3-rtx (RFC 9260 §6.3.3), which at 1 % loss made T3,
+     * not fast retransmit, set the pace.
+     */
+    private void sendOwedSack() {
+        if (sackNeeded && sendsData() && peerTag != 0 && !terminated) {
+            int end = writeSack(COMMON_HEADER_LENGTH);
+            soloPackets.add(finishPacket(scratch, end, peerTag));
+        }
     }
 
     private boolean sendsData() {
