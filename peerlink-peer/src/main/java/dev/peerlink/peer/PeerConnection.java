@@ -120,6 +120,13 @@ public final class PeerConnection implements AutoCloseable {
      */
     private volatile DtlsTransport dtlsForIce;
     private final List<byte[]> earlyDtls = new ArrayList<>();
+    /**
+     * DTLS records ICE could not send yet (no selected pair): a DTLS server answers the ClientHello as soon as it
+     * arrives, which can be before our checks have picked a pair; dropped, that flight would wait for the peer's
+     * retransmission timer (RFC 6347 §4.2.4). Sent once ICE connects. Peer loop only.
+     */
+    private final List<byte[]> dtlsAwaitingIce = new ArrayList<>();
+    private static final int MAX_DTLS_AWAITING_ICE = 64;
     private DataChannelManager manager;
     /**
      * Local candidates and gathering-complete as the ICE events reached this loop, in order: the descriptions use
@@ -541,7 +548,11 @@ public final class PeerConnection implements AutoCloseable {
                     datagram.get(bytes);
                     IceSession session = ice;
                     if (session != null) {
-                        session.send(bytes);
+                        session.send(bytes).thenAccept(sent -> {
+                            if (!sent) {
+                                execute(() -> holdForIce(bytes));
+                            }
+                        });
                     }
                 })
                 .listener(this::execute, this::onDtlsEvent)
@@ -555,6 +566,24 @@ public final class PeerConnection implements AutoCloseable {
         if (dtlsRole == DtlsRole.SERVER || iceUp(ice.state())) {
             dtls.start();
         }
+    }
+
+    private void holdForIce(byte[] record) {
+        if (closed) {
+            return;
+        }
+        if (ice != null && iceUp(ice.state())) {
+            ice.send(record); // ICE connected meanwhile
+        } else if (dtlsAwaitingIce.size() < MAX_DTLS_AWAITING_ICE) {
+            dtlsAwaitingIce.add(record);
+        }
+    }
+
+    private void sendDtlsAwaitingIce() {
+        for (byte[] record : dtlsAwaitingIce) {
+            ice.send(record);
+        }
+        dtlsAwaitingIce.clear();
     }
 
     private static boolean iceUp(IceConnectionState state) {
@@ -604,6 +633,9 @@ public final class PeerConnection implements AutoCloseable {
             case IceEvent.StateChanged changed -> {
                 IceConnectionState iceState = changed.state();
                 deliver(() -> listener.onIceConnectionStateChange(iceState));
+                if (iceUp(iceState)) {
+                    sendDtlsAwaitingIce();
+                }
                 if (iceUp(iceState) && dtls != null) {
                     dtls.start(); // the client speaks first once ICE has a pair (a no-op when started)
                 }
