@@ -1,5 +1,6 @@
 package dev.peerlink.cli;
 
+import dev.peerlink.bench.DataChannelBenchmark;
 import dev.peerlink.bench.IdleSignalingMemory;
 import dev.peerlink.bench.StunLoadGenerator;
 import dev.peerlink.bench.TurnAllocationMemory;
@@ -21,7 +22,7 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "bench", mixinStandardHelpOptions = true,
         description = "Load generators for measuring servers (figures belong in docs/benchmarks.md).",
         subcommands = {BenchCommand.Stun.class, BenchCommand.Turn.class, BenchCommand.TurnAllocations.class,
-            BenchCommand.Signaling.class})
+            BenchCommand.Signaling.class, BenchCommand.DataChannels.class})
 final class BenchCommand implements Runnable {
     @Spec
     CommandSpec spec;
@@ -291,6 +292,67 @@ final class BenchCommand implements Runnable {
             }
             spec.commandLine().getOut().println(result.summary());
             return 0;
+        }
+    }
+
+    @Command(name = "datachannel", mixinStandardHelpOptions = true,
+            description = {"Measure WebRTC data channels three ways in one run: Java<->Java (two peer connections in "
+                + "this JVM on 127.0.0.1), Java<->Chromium and Chromium<->Chromium (headless chromium, both peers in "
+                + "one page). Connect time is offer created -> offerer's channel open (median of --connects); "
+                + "throughput is --bytes in --message-size binary messages on one reliable ordered channel with "
+                + "bufferedAmount flow control, timed at the receiver. Prints a markdown table.",
+                "The Chromium pairs need chromium and root (Chromium runs in a network namespace the benchmark "
+                + "creates, so no packet leaves the machine)."},
+            footer = {"", "Example:",
+                "  peerlink bench datachannel --bytes 134217728 --connects 10"})
+    static final class DataChannels implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
+        @Option(names = "--bytes", paramLabel = "N", description = "Bytes to transfer per pair (default "
+                + "${DEFAULT-VALUE}).")
+        long bytes = DataChannelBenchmark.Options.DEFAULT_BYTES;
+
+        @Option(names = "--message-size", paramLabel = "N", description = "Bytes per message (default "
+                + "${DEFAULT-VALUE}).")
+        int messageSize = DataChannelBenchmark.Options.DEFAULT_MESSAGE_SIZE;
+
+        @Option(names = "--connects", paramLabel = "N", description = "Timed connects per pair (default "
+                + "${DEFAULT-VALUE}).")
+        int connects = DataChannelBenchmark.Options.DEFAULT_CONNECTS;
+
+        @Option(names = "--pairs", split = ",", paramLabel = "PAIR", description = "Any of java-java, java-chromium, "
+                + "chromium-chromium (default: all three).")
+        List<String> pairs = List.of("java-java", "java-chromium", "chromium-chromium");
+
+        @Override
+        public Integer call() throws UserFacingException {
+            PrintWriter out = spec.commandLine().getOut();
+            PrintWriter err = spec.commandLine().getErr();
+            DataChannelBenchmark.Options options;
+            try {
+                options = new DataChannelBenchmark.Options(bytes, messageSize, connects,
+                        pairs.stream().map(DataChannelBenchmark.Pair::parse).toList());
+            } catch (IllegalArgumentException e) {
+                throw new UserFacingException(e.getMessage());
+            }
+            java.util.Optional<String> unavailable = DataChannelBenchmark.unavailableReason(options.pairs());
+            if (unavailable.isPresent()) {
+                throw new UserFacingException(unavailable.get());
+            }
+            List<DataChannelBenchmark.Result> results;
+            try {
+                results = DataChannelBenchmark.run(options, line -> {
+                    err.println("... " + line);
+                    err.flush();
+                });
+            } catch (java.io.IOException | IllegalStateException e) {
+                throw new UserFacingException("the data-channel benchmark failed: " + e.getMessage());
+            }
+            out.print(DataChannelBenchmark.table(options, results));
+            out.flush();
+            boolean intact = results.stream().allMatch(r -> r.transfer().intact());
+            return intact ? 0 : 1;
         }
     }
 }

@@ -49,7 +49,6 @@ import org.bouncycastle.tls.crypto.TlsCryptoParameters;
 import org.bouncycastle.tls.crypto.TlsSecret;
 import org.bouncycastle.tls.crypto.impl.jcajce.JcaDefaultTlsCredentialedSigner;
 import org.bouncycastle.tls.crypto.impl.jcajce.JcaTlsCrypto;
-import org.bouncycastle.tls.crypto.impl.jcajce.JcaTlsCryptoProvider;
 import org.bouncycastle.util.Arrays;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -83,7 +82,13 @@ public final class DtlsTransport implements AutoCloseable {
     public static final int DEFAULT_MTU = 1200;
     /** The largest datagram accepted from the peer; bigger ones would not cross a usual path anyway. */
     static final int RECEIVE_LIMIT = 8192;
-    private static final int INBOUND_QUEUE_CAPACITY = 1024;
+    /**
+     * Datagrams queued for the read loop. A drop here is a loss to SCTP above (RFC 8261), which halves its
+     * congestion window, so the queue holds more than a full SCTP receive window of packets (4 MiB in ~1200-byte
+     * records is ~3,500) plus their SACKs: a reader that falls behind is then throttled by the peer's window, not by
+     * loss. 32 KiB of references per connection.
+     */
+    private static final int INBOUND_QUEUE_CAPACITY = 8192;
     /** How long the read loop waits per BC receive call; it ends earlier when the transport closes. */
     private static final int READ_WAIT_MILLIS = 30_000;
 
@@ -139,7 +144,7 @@ public final class DtlsTransport implements AutoCloseable {
                 RECEIVE_LIMIT, builder.role == DtlsRole.SERVER);
         this.listener = builder.listener;
         this.eventExecutor = builder.listener == null ? null : new SerialExecutor(builder.listenerExecutor);
-        this.crypto = new JcaTlsCryptoProvider().create(new SecureRandom());
+        this.crypto = new RecordCrypto(new SecureRandom());
     }
 
     /**

@@ -35,6 +35,7 @@ public final class DataChannel {
     private volatile Consumer<Message> onMessage = message -> { };
     private volatile Runnable onClose = () -> { };
     private volatile Runnable onBufferedAmountLow = () -> { };
+    private volatile long bufferedAmountLowThreshold;
     private boolean openListenerSet;
     private boolean openPending;
     private boolean closeListenerSet;
@@ -122,6 +123,24 @@ public final class DataChannel {
         if (missed) {
             listener.run();
         }
+        return this;
+    }
+
+    /** W3C {@code bufferedAmountLowThreshold}: 0 until set. */
+    public long bufferedAmountLowThreshold() {
+        return bufferedAmountLowThreshold;
+    }
+
+    /**
+     * W3C {@code bufferedAmountLowThreshold}: {@link #onBufferedAmountLow} runs when the SCTP send buffer falls from
+     * above this many bytes to at or below it, the signal a sender waits for before sending more.
+     */
+    public DataChannel setBufferedAmountLowThreshold(long bytes) {
+        if (bytes < 0) {
+            throw new IllegalArgumentException("the buffered amount low threshold must not be negative, not " + bytes);
+        }
+        this.bufferedAmountLowThreshold = bytes;
+        connection.applyLowThresholdOnLoop(this);
         return this;
     }
 

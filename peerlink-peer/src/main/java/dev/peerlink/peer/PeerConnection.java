@@ -69,6 +69,21 @@ public final class PeerConnection implements AutoCloseable {
     public static final long MAX_SEND_BUFFER = 16L * 1024 * 1024;
     /** What we advertise and reassemble (RFC 8841 §6). */
     public static final int MAX_MESSAGE_SIZE = 256 * 1024;
+    /**
+     * The SCTP receive window we advertise (a_rwnd, RFC 9260 §6.2.1): twice the sctp module's 1 MiB default, so a
+     * fast sender is not held to 1 MiB per round trip while the receiving side (DTLS, then the peer loop) queues
+     * packets. Not more: what the window lets the peer send must fit the UDP socket's receive buffer (4 MiB asked
+     * for), or a stalled reader loses packets there and SCTP halves its congestion window; at 4 MiB the benchmark
+     * saw such losses (RcvbufErrors), at 2 MiB none.
+     */
+    static final int RECEIVE_WINDOW = 2 * 1024 * 1024;
+    /**
+     * The ICE pacing interval Ta (RFC 8445 §14.2: configurable, never below 5 ms; 50 ms is the library default).
+     * With regular nomination the controlling side nominates one Ta after its check succeeds, so at 50 ms that wait
+     * was most of the time to connect on a short path. One data-channel session has few candidate pairs, so checks
+     * every 10 ms are still only a few small packets.
+     */
+    static final java.time.Duration ICE_TA = java.time.Duration.ofMillis(10);
     /** RFC 8841 §6.1: the peer's limit when its description has no {@code a=max-message-size}. */
     private static final long DEFAULT_PEER_MAX_MESSAGE_SIZE = 65536;
     private static final int SCTP_PORT = 5000;
@@ -98,8 +113,28 @@ public final class PeerConnection implements AutoCloseable {
     private int remoteSctpPort = SCTP_PORT;
     private DtlsRole dtlsRole;
     private DtlsTransport dtls;
+    /**
+     * {@link #dtls} once the datagrams that came before it are queued: ICE's thread then hands DTLS datagrams to it
+     * directly ({@link DtlsTransport#handleIncoming} only queues a copy and may be called from any thread), saving
+     * the peer loop one task per received packet.
+     */
+    private volatile DtlsTransport dtlsForIce;
     private final List<byte[]> earlyDtls = new ArrayList<>();
+    /**
+     * DTLS records ICE could not send yet (no selected pair): a DTLS server answers the ClientHello as soon as it
+     * arrives, which can be before our checks have picked a pair; dropped, that flight would wait for the peer's
+     * retransmission timer (RFC 6347 §4.2.4). Sent once ICE connects. Peer loop only.
+     */
+    private final List<byte[]> dtlsAwaitingIce = new ArrayList<>();
+    private static final int MAX_DTLS_AWAITING_ICE = 64;
     private DataChannelManager manager;
+    /**
+     * Local candidates and gathering-complete as the ICE events reached this loop, in order: the descriptions use
+     * these, so an {@code a=end-of-candidates} always comes with every candidate before it (IceSession's own
+     * snapshot can briefly say complete before it lists the last candidates).
+     */
+    private final List<IceCandidate> announcedCandidates = new ArrayList<>();
+    private boolean gatheringAnnouncedComplete;
     private boolean sctpConnected;
     private final List<DataChannel> pendingChannels = new ArrayList<>();
     private final Map<dev.peerlink.datachannel.DataChannel, DataChannel> handles = new IdentityHashMap<>();
@@ -338,6 +373,7 @@ public final class PeerConnection implements AutoCloseable {
                 closed = true;
                 long now = System.nanoTime();
                 if (manager != null) {
+                    log.debug("closing; SCTP counters: {}", manager.association().stats());
                     try {
                         manager.shutdown(now);
                         flush();
@@ -406,6 +442,14 @@ public final class PeerConnection implements AutoCloseable {
         });
     }
 
+    void applyLowThresholdOnLoop(DataChannel handle) {
+        execute(() -> {
+            if (handle.core != null && !closed) {
+                handle.core.setBufferedAmountLowThreshold(handle.bufferedAmountLowThreshold());
+            }
+        });
+    }
+
     void closeOnLoop(DataChannel handle) {
         execute(() -> {
             if (closed) {
@@ -425,7 +469,8 @@ public final class PeerConnection implements AutoCloseable {
     // ------------------------------------------------------------------------------------- peer loop only
 
     private void openIce(IceRole role) throws IOException {
-        IceAgentConfig.Builder iceConfig = IceAgentConfig.builder(role).transportPolicy(config.iceTransportPolicy());
+        IceAgentConfig.Builder iceConfig = IceAgentConfig.builder(role).transportPolicy(config.iceTransportPolicy())
+                .ta(ICE_TA);
         for (IceServer server : config.iceServers()) {
             server.applyTo(iceConfig);
         }
@@ -434,7 +479,7 @@ public final class PeerConnection implements AutoCloseable {
                 .ports(config.ports())
                 .mdns(config.mdns())
                 .insecureTurnTls(config.insecureTurnTls())
-                .listener(this::execute, this::onIceEvent)
+                .listener(Runnable::run, this::onIceEventOnIceThread)
                 .open();
     }
 
@@ -445,10 +490,10 @@ public final class PeerConnection implements AutoCloseable {
         if (offered != null) {
             media = media.withFormats(offered.formats());
         }
-        for (IceCandidate candidate : ice.localCandidates()) {
+        for (IceCandidate candidate : announcedCandidates) {
             media = media.withCandidate(candidate.toSdpLine());
         }
-        if (ice.isGatheringComplete()) {
+        if (gatheringAnnouncedComplete) {
             media = media.withAttribute(Attribute.flag("end-of-candidates"));
         }
         media = media.withAttributeValue("ice-ufrag", ice.localUfrag())
@@ -506,7 +551,11 @@ public final class PeerConnection implements AutoCloseable {
                     datagram.get(bytes);
                     IceSession session = ice;
                     if (session != null) {
-                        session.send(bytes);
+                        session.send(bytes).thenAccept(sent -> {
+                            if (!sent) {
+                                execute(() -> holdForIce(bytes));
+                            }
+                        });
                     }
                 })
                 .listener(this::execute, this::onDtlsEvent)
@@ -515,14 +564,49 @@ public final class PeerConnection implements AutoCloseable {
             dtls.handleIncoming(ByteBuffer.wrap(early));
         }
         earlyDtls.clear();
+        dtlsForIce = dtls;
         setState(PeerConnectionState.CONNECTING);
         if (dtlsRole == DtlsRole.SERVER || iceUp(ice.state())) {
             dtls.start();
         }
     }
 
+    private void holdForIce(byte[] record) {
+        if (closed) {
+            return;
+        }
+        if (ice != null && iceUp(ice.state())) {
+            ice.send(record); // ICE connected meanwhile
+        } else if (dtlsAwaitingIce.size() < MAX_DTLS_AWAITING_ICE) {
+            dtlsAwaitingIce.add(record);
+        }
+    }
+
+    private void sendDtlsAwaitingIce() {
+        for (byte[] record : dtlsAwaitingIce) {
+            ice.send(record);
+        }
+        dtlsAwaitingIce.clear();
+    }
+
     private static boolean iceUp(IceConnectionState state) {
         return state == IceConnectionState.CONNECTED || state == IceConnectionState.COMPLETED;
+    }
+
+    /** Runs on ICE's thread: DTLS datagrams go straight to DTLS once it exists; every other event, in order, to the loop. */
+    private void onIceEventOnIceThread(IceEvent event) {
+        DtlsTransport direct = dtlsForIce;
+        if (direct != null && event instanceof IceEvent.DataReceived data && isDtls(data.data())) {
+            direct.handleIncoming(ByteBuffer.wrap(data.data()));
+            return;
+        }
+        execute(() -> onIceEvent(event));
+    }
+
+    /** RFC 7983 §7: a first byte of 20–63 is DTLS. */
+    private static boolean isDtls(byte[] datagram) {
+        int first = datagram.length == 0 ? -1 : datagram[0] & 0xFF;
+        return first >= 20 && first <= 63;
     }
 
     private void onIceEvent(IceEvent event) {
@@ -531,8 +615,7 @@ public final class PeerConnection implements AutoCloseable {
         }
         switch (event) {
             case IceEvent.DataReceived data -> {
-                int first = data.data().length == 0 ? -1 : data.data()[0] & 0xFF;
-                if (first >= 20 && first <= 63) { // RFC 7983 §7: DTLS
+                if (isDtls(data.data())) {
                     if (dtls != null) {
                         dtls.handleIncoming(ByteBuffer.wrap(data.data()));
                     } else if (earlyDtls.size() < 64) {
@@ -541,14 +624,21 @@ public final class PeerConnection implements AutoCloseable {
                 }
             }
             case IceEvent.LocalCandidate local -> {
+                announcedCandidates.add(local.candidate());
                 String line = local.candidate().toSdpLine().toString();
                 String jsep = line.startsWith("a=") ? line.substring(2) : line;
                 deliver(() -> listener.onIceCandidate(jsep));
             }
-            case IceEvent.GatheringComplete done -> deliver(() -> listener.onIceCandidate(null));
+            case IceEvent.GatheringComplete done -> {
+                gatheringAnnouncedComplete = true;
+                deliver(() -> listener.onIceCandidate(null));
+            }
             case IceEvent.StateChanged changed -> {
                 IceConnectionState iceState = changed.state();
                 deliver(() -> listener.onIceConnectionStateChange(iceState));
+                if (iceUp(iceState)) {
+                    sendDtlsAwaitingIce();
+                }
                 if (iceUp(iceState) && dtls != null) {
                     dtls.start(); // the client speaks first once ICE has a pair (a no-op when started)
                 }
@@ -588,6 +678,7 @@ public final class PeerConnection implements AutoCloseable {
                         .maxMessageSize(MAX_MESSAGE_SIZE)
                         .peerMaxMessageSize(peerMaxMessageSize == Long.MAX_VALUE ? 1L << 40 : peerMaxMessageSize)
                         .maxSendBuffer(MAX_SEND_BUFFER)
+                        .receiveWindow(RECEIVE_WINDOW)
                         .build();
                 boolean client = dtlsRole == DtlsRole.CLIENT;
                 SctpAssociation association = client ? SctpAssociation.client(sctpConfig, RANDOM)
@@ -646,6 +737,7 @@ public final class PeerConnection implements AutoCloseable {
             dev.peerlink.datachannel.DataChannel core = manager.createChannel(handle.label(), handle.options(), now);
             handle.core = core;
             handles.put(core, handle);
+            core.setBufferedAmountLowThreshold(handle.bufferedAmountLowThreshold());
             int id = core.id();
             deliver(() -> handle.setId(id));
         } catch (RuntimeException e) {

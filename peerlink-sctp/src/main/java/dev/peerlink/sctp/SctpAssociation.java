@@ -83,6 +83,14 @@ public final class SctpAssociation {
     private int cumAckPoint;
     private int advancedPeerAckPoint;
     private final ChunkRing inflight = new ChunkRing();
+    /**
+     * Bookkeeping over {@link #inflight} so that a SACK without gap blocks (the common case: nothing lost) is
+     * processed in time proportional to what it acknowledges, not to everything outstanding: the bytes of all
+     * chunks in the queue, and how many of them are gap-acked or abandoned.
+     */
+    private long inflightQueuedBytes;
+    private int inflightGapAcked;
+    private int inflightAbandoned;
     private final ArrayDeque<OutChunk> pending = new ArrayDeque<>();
     private OutStream[] outStreams = new OutStream[16];
     private long totalBuffered;
@@ -536,6 +544,7 @@ public final class SctpAssociation {
             }
             return; // RFC 9260 §8.5: wrong verification tag
         }
+        sendOwedSack();
         dataChunksInPacket = 0;
         sackImmediately = false;
         while (pos + 4 <= end && !terminated) {
@@ -1253,6 +1262,20 @@ public final class SctpAssociation {
         return p;
     }
 
+    /**
+     * RFC 9260 §6.2: a SACK for at least every second packet received. When packets arrive in a batch (several
+     * handleInput calls before the next pollTransmit), the SACK owed for the earlier ones goes out now, on its own,
+     * instead of being folded into one SACK for the whole batch: if that single SACK were lost, a sender whose window
+     * the batch filled would have nothing to clock it until T3-rtx (RFC 9260 §6.3.3), which at 1 % loss made T3,
+     * not fast retransmit, set the pace.
+     */
+    private void sendOwedSack() {
+        if (sackNeeded && sendsData() && peerTag != 0 && !terminated) {
+            int end = writeSack(COMMON_HEADER_LENGTH);
+            soloPackets.add(finishPacket(scratch, end, peerTag));
+        }
+    }
+
     private boolean sendsData() {
         return state == SctpState.ESTABLISHED || state == SctpState.SHUTDOWN_PENDING
                 || state == SctpState.SHUTDOWN_RECEIVED || state == SctpState.SHUTDOWN_SENT;
@@ -1285,6 +1308,13 @@ public final class SctpAssociation {
         int htna = cumAckPoint;
         while (cumAdvanced && inflight.size > 0 && inflight.first().tsn - cumAck <= 0) {
             OutChunk c = inflight.removeFirst();
+            inflightQueuedBytes -= c.length;
+            if (c.acked) {
+                inflightGapAcked--;
+            }
+            if (c.abandoned) {
+                inflightAbandoned--;
+            }
             if (!c.acked && !c.abandoned) {
                 bytesAcked += c.length;
                 htna = c.tsn;
@@ -1302,9 +1332,11 @@ public final class SctpAssociation {
             }
         }
         // Gap blocks: offsets from the cumulative TSN; a chunk acked before but missing now was reneged.
+        // Without gap blocks and with no chunk gap-acked before, this loop would change nothing: skip it.
         int gi = 0;
         int highestGapAcked = cumAck;
-        for (int idx = 0; idx < inflight.size; idx++) {
+        boolean nothingBeyondCumAck = ngap == 0 && inflightGapAcked == 0;
+        for (int idx = 0; idx < inflight.size && !nothingBeyondCumAck; idx++) {
             OutChunk c = inflight.get(idx);
             int o = idx + 1;
             while (gi < ngap && (b.getShort(gapOff + 4 * gi + 2) & 0xffff) < o) {
@@ -1315,6 +1347,7 @@ public final class SctpAssociation {
                 highestGapAcked = c.tsn;
                 if (!c.acked) {
                     c.acked = true;
+                    inflightGapAcked++;
                     if (!c.abandoned) {
                         bytesAcked += c.length;
                         htna = c.tsn;
@@ -1327,6 +1360,7 @@ public final class SctpAssociation {
                 }
             } else if (c.acked && !c.abandoned) {
                 c.acked = false; // reneged (RFC 9260 §6.2.1): T3-rtx will resend it
+                inflightGapAcked--;
             }
         }
         if (bytesAcked > 0 || cumAdvanced) {
@@ -1337,7 +1371,12 @@ public final class SctpAssociation {
         boolean anyFast = false;
         boolean outstanding = false;
         long outstandingBytes = 0;
-        for (int idx = 0; idx < inflight.size; idx++) {
+        if (nothingBeyondCumAck && inflightAbandoned == 0) {
+            // No miss indications without gap blocks; every queued chunk is still outstanding.
+            outstanding = inflight.size > 0;
+            outstandingBytes = inflightQueuedBytes;
+        }
+        for (int idx = 0; idx < inflight.size && !(nothingBeyondCumAck && inflightAbandoned == 0); idx++) {
             OutChunk c = inflight.get(idx);
             if (c.acked || c.abandoned) {
                 continue;
@@ -1522,7 +1561,10 @@ public final class SctpAssociation {
             }
             OutChunk c = inflight.get(idx);
             settle(c);
-            c.abandoned = true;
+            if (!c.abandoned) {
+                c.abandoned = true;
+                inflightAbandoned++;
+            }
         }
         if (m.tsnCount < m.fragmentCount) {
             var it = pending.iterator();
@@ -1730,6 +1772,7 @@ public final class SctpAssociation {
                 m.firstTsn = c.tsn;
             }
             inflight.addLast(c);
+            inflightQueuedBytes += c.length;
             pos = writeData(pos, c);
             c.transmissions = 1;
             c.inFlight = true;

@@ -51,8 +51,9 @@ public final class SctpThroughputBench {
         double wall = (System.nanoTime() - startWall) / 1e9;
         double virtual = (link.now - startVirtual) / 1e9;
         System.out.printf("%d MiB in %d-byte messages, loss %.3f: wall %.2f s (%.0f MiB/s of CPU), virtual %.2f s "
-                        + "(%.1f MiB/s goodput at 2 ms RTT), retransmitted chunks %d, final cwnd %d%n",
+                        + "(%.1f MiB/s goodput at 2 ms RTT), retransmitted chunks %d, fast retransmits %d, T3 %d, final cwnd %d%n",
                 mib, size, loss, wall, mib / wall, virtual, mib / virtual, link.a.stats().retransmittedChunks(),
+                link.a.stats().fastRetransmits(), link.a.stats().t3Expirations(),
                 link.a.congestionWindow());
     }
 }

@@ -17,14 +17,23 @@ public final class ExternalTools {
     private ExternalTools() {
     }
 
-    public static Path require(String tool, String debianPackage) {
+    /** The tool's executable on PATH (or /usr/bin, /usr/sbin, /usr/local/bin), if installed; for tools, not tests. */
+    public static java.util.Optional<Path> find(String tool) {
         List<String> directories = new ArrayList<>(List.of(System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)));
         directories.addAll(List.of("/usr/bin", "/usr/sbin", "/usr/local/bin"));
         for (String directory : directories) {
             Path candidate = Path.of(directory.isEmpty() ? "." : directory, tool);
             if (Files.isExecutable(candidate)) {
-                return candidate;
+                return java.util.Optional.of(candidate);
             }
+        }
+        return java.util.Optional.empty();
+    }
+
+    public static Path require(String tool, String debianPackage) {
+        java.util.Optional<Path> found = find(tool);
+        if (found.isPresent()) {
+            return found.get();
         }
         String reason = tool + " is not installed (Debian package " + debianPackage + ": apt-get install "
                 + debianPackage + ")";

@@ -63,7 +63,19 @@ public final class NetworkNamespace implements AutoCloseable {
         }
     }
 
-    private static void requireRoot() {
+    /** Why {@link #create} cannot work here (not root, or no {@code ip}), if it cannot; for tools, not tests. */
+    public static java.util.Optional<String> unavailableReason() {
+        if (!"0".equals(runForOutput(List.of("id", "-u")).strip())) {
+            return java.util.Optional.of("network namespaces need root (ip netns add)");
+        }
+        if (ExternalTools.find("ip").isEmpty()) {
+            return java.util.Optional.of("ip is not installed (Debian package iproute2)");
+        }
+        return java.util.Optional.empty();
+    }
+
+    /** Skips the calling test (fails it in CI) unless namespaces can be created here: root is needed. */
+    public static void requireRoot() {
         boolean root = "0".equals(runForOutput(List.of("id", "-u")).strip());
         if (root) {
             return;
