@@ -105,6 +105,8 @@ public final class IceSession implements AutoCloseable {
     private final boolean insecureTurnTls;
     private final List<Channel> sockets = new ArrayList<>();
     private final Set<Channel> unflushed = new LinkedHashSet<>();
+    /** The agent's events of one call, reused (event loop only). */
+    private final List<IceEvent> pendingEvents = new ArrayList<>();
     private final Map<String, InetAddress> resolvedMdnsNames = new ConcurrentHashMap<>();
     private final Set<String> unresolvedMdnsNames = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closing = new AtomicBoolean();
@@ -462,18 +464,24 @@ public final class IceSession implements AutoCloseable {
             socket.flush();
         }
         unflushed.clear();
+        // The snapshots (candidates, state, selected pair) are brought up to date before any event goes out, so a
+        // listener that reads them on hearing of an event sees what the event says; events keep their order.
         boolean changed = false;
         Optional<IceEvent> event;
         while ((event = agent.pollEvent()).isPresent()) {
             changed |= !(event.get() instanceof IceEvent.DataReceived);
-            if (event.get() instanceof IceEvent.GatheringComplete) {
-                gatheringComplete = true;
-            }
-            deliver(event.get());
+            pendingEvents.add(event.get());
         }
         if (changed) {
             refreshSnapshot();
         }
+        for (IceEvent happened : pendingEvents) {
+            if (happened instanceof IceEvent.GatheringComplete) {
+                gatheringComplete = true;
+            }
+            deliver(happened);
+        }
+        pendingEvents.clear();
         rearmTimer();
     }
 

@@ -99,6 +99,34 @@ class IceSessionTurnStreamTest {
         }
     }
 
+    /** A listener that reads the session's candidates on hearing that gathering completed sees every candidate. */
+    @Test
+    void theSnapshotIsCurrentWhenTheListenerHearsOfAnEvent() throws Exception {
+        try (CoturnServer coturn = CoturnServer.start(temp, List.of("--user", "alice:secret"))) {
+            java.util.concurrent.atomic.AtomicReference<IceSession> session = new java.util.concurrent.atomic.AtomicReference<>();
+            java.util.concurrent.CompletableFuture<List<IceCandidate>> seenAtCompletion =
+                    new java.util.concurrent.CompletableFuture<>();
+            IceAgentConfig config = IceAgentConfig.builder(IceRole.CONTROLLING)
+                    .turnServer(new IceTurnServer(coturn.address(), StunTransport.TCP, "alice", "secret")).build();
+            try (IceSession opened = IceSession.builder(config).gatherer(LOOPBACK_ONLY)
+                    .listener(Runnable::run, event -> {
+                        if (event instanceof IceEvent.GatheringComplete) {
+                            IceSession current = session.get(); // set as open() returns; the relay comes later
+                            if (current == null) {
+                                seenAtCompletion.completeExceptionally(new AssertionError("gathering completed "
+                                        + "before open() returned, without waiting for the TURN server"));
+                            } else {
+                                seenAtCompletion.complete(current.localCandidates());
+                            }
+                        }
+                    }).open()) {
+                session.set(opened);
+                assertThat(seenAtCompletion.get(PATIENCE.toSeconds(), TimeUnit.SECONDS))
+                        .extracting(IceCandidate::type).contains(IceCandidate.Type.HOST, IceCandidate.Type.RELAY);
+            }
+        }
+    }
+
     @Test
     void aTlsServerWithAnUntrustedCertificateGivesNoRelayButGatheringCompletes() throws Exception {
         try (CoturnServer coturn = CoturnServer.start(temp, List.of("--user", "alice:secret"));
