@@ -551,11 +551,7 @@ public final class PeerConnection implements AutoCloseable {
                     datagram.get(bytes);
                     IceSession session = ice;
                     if (session != null) {
-                        session.send(bytes).thenAccept(sent -> {
-                            if (!sent) {
-                                execute(() -> holdForIce(bytes));
-                            }
-                        });
+                        session.sendQueued(bytes, unsent -> execute(() -> holdForIce(unsent)));
                     }
                 })
                 .listener(this::execute, this::onDtlsEvent)

@@ -105,6 +105,13 @@ public final class IceSession implements AutoCloseable {
     private final boolean insecureTurnTls;
     private final List<Channel> sockets = new ArrayList<>();
     private final Set<Channel> unflushed = new LinkedHashSet<>();
+    /** Data queued by {@link #sendQueued}, and whether a drain task is already on its way. */
+    private record Outgoing(byte[] data, Consumer<byte[]> notSent) {
+    }
+
+    private final java.util.concurrent.ConcurrentLinkedQueue<Outgoing> outgoing =
+            new java.util.concurrent.ConcurrentLinkedQueue<>();
+    private final AtomicBoolean outgoingDrainScheduled = new AtomicBoolean();
     /** The agent's events of one call, reused (event loop only). */
     private final List<IceEvent> pendingEvents = new ArrayList<>();
     private final Map<String, InetAddress> resolvedMdnsNames = new ConcurrentHashMap<>();
@@ -593,6 +600,40 @@ public final class IceSession implements AutoCloseable {
     public CompletableFuture<Boolean> send(byte[] data) {
         byte[] copy = data.clone();
         return onLoop(() -> agent.send(ByteBuffer.wrap(copy), System.nanoTime()));
+    }
+
+    /**
+     * Queues {@code data} for the selected pair, from any thread, without a future: what is queued goes out in order,
+     * many datagrams per event-loop task and one flush for them all (so Netty's epoll transport can hand the kernel a
+     * batch, sendmmsg), which is what a data channel's stream of DTLS records wants. The array becomes the session's;
+     * do not change it afterwards. Data that cannot go (no selected pair yet, or the session closed) is handed to
+     * {@code notSent} on the event loop.
+     */
+    public void sendQueued(byte[] data, Consumer<byte[]> notSent) {
+        outgoing.add(new Outgoing(data, notSent));
+        if (outgoingDrainScheduled.compareAndSet(false, true)) {
+            try {
+                loop.execute(this::drainOutgoing);
+            } catch (RejectedExecutionException e) {
+                outgoingDrainScheduled.set(false);
+                Outgoing dropped;
+                while ((dropped = outgoing.poll()) != null) {
+                    dropped.notSent().accept(dropped.data());
+                }
+            }
+        }
+    }
+
+    private void drainOutgoing() {
+        outgoingDrainScheduled.set(false); // from here on a new send schedules another drain
+        long now = System.nanoTime();
+        Outgoing next;
+        while ((next = outgoing.poll()) != null) {
+            if (agent.state() == IceConnectionState.CLOSED || !agent.send(ByteBuffer.wrap(next.data()), now)) {
+                next.notSent().accept(next.data());
+            }
+        }
+        afterAgentCall();
     }
 
     /** ICE restart (RFC 8445 §9) with fresh credentials, read from {@link #localUfrag()} once this completes. */
