@@ -18,13 +18,9 @@ public final class ExternalTools {
     }
 
     public static Path require(String tool, String debianPackage) {
-        List<String> directories = new ArrayList<>(List.of(System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)));
-        directories.addAll(List.of("/usr/bin", "/usr/sbin", "/usr/local/bin"));
-        for (String directory : directories) {
-            Path candidate = Path.of(directory.isEmpty() ? "." : directory, tool);
-            if (Files.isExecutable(candidate)) {
-                return candidate;
-            }
+        java.util.Optional<Path> found = find(tool);
+        if (found.isPresent()) {
+            return found.get();
         }
         String reason = tool + " is not installed (Debian package " + debianPackage + ": apt-get install "
                 + debianPackage + ")";
@@ -34,5 +30,18 @@ public final class ExternalTools {
         System.out.println("SKIPPED: " + reason);
         Assumptions.abort(reason);
         throw new AssertionError("unreachable");
+    }
+
+    /** The executable {@code tool} on PATH or in the usual directories, if there is one; never skips. */
+    public static java.util.Optional<Path> find(String tool) {
+        List<String> directories = new ArrayList<>(List.of(System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)));
+        directories.addAll(List.of("/usr/bin", "/usr/sbin", "/usr/local/bin"));
+        for (String directory : directories) {
+            Path candidate = Path.of(directory.isEmpty() ? "." : directory, tool);
+            if (Files.isExecutable(candidate)) {
+                return java.util.Optional.of(candidate);
+            }
+        }
+        return java.util.Optional.empty();
     }
 }
