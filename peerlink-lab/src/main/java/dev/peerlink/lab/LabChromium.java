@@ -27,6 +27,8 @@ final class LabChromium {
             "--ignore-certificate-errors");
     /** Gathering waits for every server; a side whose UDP is blocked sends what it has after this long. */
     private static final long GATHER_MILLIS = 5000;
+    static final long SETTLED_MILLIS = 2000;
+    static final long SETTLE_LIMIT_MILLIS = 10_000;
 
     private static final String HELPERS = LabPayload.JAVASCRIPT + """
             window.lab = {};
@@ -206,8 +208,9 @@ final class LabChromium {
         long millis = connected.path("ms").asLong();
         JsonNode sent = a.evaluate(SEND.formatted(limit, limit, seed, LabPayload.SIZE));
         JsonNode received = b.evaluate(RECEIVED.formatted(limit));
-        JsonNode pairA = a.evaluate("lab.selected()");
-        JsonNode pairB = b.evaluate("lab.selected()");
+        JsonNode[] pairs = settledPairs(a, b);
+        JsonNode pairA = pairs[0];
+        JsonNode pairB = pairs[1];
         String expected = LabPayload.sha256(seed, LabPayload.SIZE);
         String sentSha = sent.path("sha").asText();
         String receivedSha = received.path("sha").asText();
@@ -218,6 +221,42 @@ final class LabChromium {
                 + received.path("size").asLong() + " bytes), the seed gives " + expected;
         return LabIceMatrix.judge(scenario, Peers.CHROMIUM, line(pairA, pairB, millis, shaA),
                 line(pairB, pairA, millis, shaB));
+    }
+
+    /**
+     * Both pages' selected pairs once they have settled. Chromium selects the first pair that works and moves to a
+     * better one when its checks succeed (the controlled side follows the controlling side's nomination), so right
+     * after connecting the two sides may still report an early relayed pair, or different pairs. Settled means both
+     * describe the same pair (each one's local address is the other's remote) and it has not changed for
+     * {@value #SETTLED_MILLIS} ms; after {@value #SETTLE_LIMIT_MILLIS} ms the last pairs are taken as they are.
+     */
+    private static JsonNode[] settledPairs(Chromium.Page a, Chromium.Page b) throws IOException {
+        long limit = System.nanoTime() + SETTLE_LIMIT_MILLIS * 1_000_000;
+        String last = null;
+        long since = System.nanoTime();
+        while (true) {
+            JsonNode pairA = a.evaluate("lab.selected()");
+            JsonNode pairB = b.evaluate("lab.selected()");
+            boolean same = pairA.has("localAddress") && pairB.has("localAddress")
+                    && pairA.path("localAddress").equals(pairB.path("remoteAddress"))
+                    && pairA.path("remoteAddress").equals(pairB.path("localAddress"));
+            String key = same ? pairA.toString() + pairB : null;
+            if (key == null || !key.equals(last)) {
+                last = key;
+                since = System.nanoTime();
+            } else if (System.nanoTime() - since >= SETTLED_MILLIS * 1_000_000) {
+                return new JsonNode[] {pairA, pairB};
+            }
+            if (System.nanoTime() > limit) {
+                return new JsonNode[] {pairA, pairB};
+            }
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while reading Chromium's selected pairs", e);
+            }
+        }
     }
 
     /**
