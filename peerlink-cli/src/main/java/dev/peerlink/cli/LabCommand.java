@@ -218,14 +218,14 @@ final class LabCommand implements Callable<Integer> {
     }
 
     private static void printIceTable(PrintWriter out, List<LabIceMatrix.Result> results) {
-        String format = "%-20s %-9s %-19s %-19s %-15s %-15s %7s  %-12s %s%n";
-        out.printf(Locale.ROOT, format, "scenario", "peers", "side A", "side B", "expected path", "path taken", "ms",
-                "file SHA-256", "result");
+        String format = "%-20s %-9s %-19s %-19s %-15s %-15s %-17s %6s  %-12s %s%n";
+        out.printf(Locale.ROOT, format, "scenario", "peers", "side A", "side B", "expected path", "path taken",
+                "selected pair", "ms", "file SHA-256", "result");
         for (LabIceMatrix.Result result : results) {
             Scenario scenario = result.scenario();
             out.printf(Locale.ROOT, format, scenario.name(), result.peers().label(), scenario.sideA(),
-                    scenario.sideB(), scenario.expected().label(), result.takenLabel(), millis(result),
-                    result.transfer(), result.outcomeLabel());
+                    scenario.sideB(), scenario.expected().label(), result.takenLabel(), result.pair(),
+                    millis(result), result.transfer(), result.outcomeLabel());
         }
         results.stream().filter(result -> result.outcome() != Outcome.OK)
                 .forEach(result -> out.println("  " + result.peers().label() + " " + result.scenario().name() + ": "
@@ -246,15 +246,15 @@ final class LabCommand implements Callable<Integer> {
         }
         if (!ice.isEmpty()) {
             text.append("\n## Traversal matrix (Java and Chromium peers)\n\n| scenario | peers | side A | side B "
-                    + "| expected path | path taken | ms to connected | file SHA-256 | result |\n"
-                    + "|---|---|---|---|---|---|---|---|---|\n");
+                    + "| expected path | path taken | selected pair (A) | ms to connected | file SHA-256 | result |\n"
+                    + "|---|---|---|---|---|---|---|---|---|---|\n");
             for (LabIceMatrix.Result result : ice) {
                 Scenario scenario = result.scenario();
                 text.append("| ").append(scenario.name()).append(" | ").append(result.peers().label()).append(" | ")
                         .append(scenario.sideA()).append(" | ")
                         .append(scenario.sideB()).append(" | ").append(scenario.expected().label()).append(" | ")
-                        .append(result.takenLabel()).append(" | ").append(millis(result)).append(" | ")
-                        .append(result.transfer()).append(" | ")
+                        .append(result.takenLabel()).append(" | ").append(result.pair()).append(" | ")
+                        .append(millis(result)).append(" | ").append(result.transfer()).append(" | ")
                         .append(result.outcome() == Outcome.FAILED ? "**FAILED** (" + result.detail() + ")"
                                 : result.outcomeLabel()).append(" |\n");
             }
@@ -286,7 +286,7 @@ final class LabCommand implements Callable<Integer> {
         if (!ice.isEmpty()) {
             text.append("<h2>Traversal matrix (Java and Chromium peers)</h2>\n<table><tr><th>scenario</th>"
                     + "<th>peers</th><th>side A</th><th>side B</th><th>expected path</th><th>path taken</th>"
-                    + "<th>ms to connected</th><th>file SHA-256</th><th>result</th></tr>\n");
+                    + "<th>selected pair (A)</th><th>ms to connected</th><th>file SHA-256</th><th>result</th></tr>\n");
             for (LabIceMatrix.Result result : ice) {
                 Scenario scenario = result.scenario();
                 String css = switch (result.outcome()) {
@@ -299,6 +299,7 @@ final class LabCommand implements Callable<Integer> {
                         .append("</td><td>").append(escape(scenario.sideA())).append("</td><td>")
                         .append(escape(scenario.sideB())).append("</td><td>").append(escape(scenario.expected().label()))
                         .append("</td><td>").append(escape(result.takenLabel())).append("</td><td>")
+                        .append(escape(result.pair())).append("</td><td>")
                         .append(millis(result)).append("</td><td>").append(escape(result.transfer()))
                         .append("</td><td class=\"result\" title=\"")
                         .append(escape(result.detail())).append("\">").append(escape(result.outcomeLabel()))

@@ -64,23 +64,24 @@ class LabCommandTest {
         for (Scenario scenario : LabCommand.scenarios()) {
             String sides = Pattern.quote(scenario.sideA()) + " +" + Pattern.quote(scenario.sideB()) + " +"
                     + Pattern.quote(scenario.expected().label()) + " +";
-            String path = Pattern.quote(scenario.expected().label()) + " +\\d+ +ok +ok";
+            String path = Pattern.quote(scenario.expected().label()) + " +[a-z-]+/[a-z-]+ +\\d+ +ok +ok";
             assertThat(result.out()).containsPattern(Pattern.quote(scenario.name()) + " +Chromium +" + sides + path)
                     .containsPattern(Pattern.quote(scenario.name()) + " +Java +" + sides + (scenario.javaGap()
-                            .isPresent() ? "not connected +— +— +KNOWN-GAP \\(expected failure: "
+                            .isPresent() ? "not connected +— +— +— +KNOWN-GAP \\(expected failure: "
                             + Pattern.quote(LabCommand.JAVA_TLS_GAP) + "\\)" : path));
         }
         assertThat(result.out()).containsPattern("firewall × public +Chromium +firewall-tcp-443 +public host +"
-                        + "relay over TLS +relay over TLS +\\d+ +ok +ok")
-                .containsPattern("sym × sym +Java +symmetric +symmetric +relay over UDP +relay over UDP +\\d+ +ok +ok")
+                        + "relay over TLS +relay over TLS +relay-tls/[a-z]+ +\\d+ +ok +ok")
+                .containsPattern("sym × sym +Java +symmetric +symmetric +relay over UDP +relay over UDP +"
+                        + "(relay/[a-z]+|[a-z]+/relay) +\\d+ +ok +ok")
                 .doesNotContain("FAILED");
         String markdown = Files.readString(reports.resolve("lab-report.md"));
         assertThat(markdown).contains("| LAN symmetric | symmetric |")
                 .contains("## Traversal matrix (Java and Chromium peers)")
                 .containsPattern("\\| sym × sym \\| Chromium \\| symmetric \\| symmetric \\| relay over UDP \\| "
-                        + "relay over UDP \\| \\d+ \\| ok \\| ok \\|")
+                        + "relay over UDP \\| [a-z-]+/[a-z-]+ \\| \\d+ \\| ok \\| ok \\|")
                 .contains("| firewall × public | Java | firewall-tcp-443 | public host | relay over TLS | not connected "
-                        + "| — | — | KNOWN-GAP");
+                        + "| — | — | — | KNOWN-GAP");
         assertThat(Files.readString(reports.resolve("lab-report.html"))).contains("<tr class=\"ok\">")
                 .contains("<h2>Traversal matrix (Java and Chromium peers)</h2>")
                 .contains("<tr class=\"known-gap\"><td>firewall × public</td><td>Java</td>")

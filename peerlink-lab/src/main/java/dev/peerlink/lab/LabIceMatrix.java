@@ -118,6 +118,15 @@ public final class LabIceMatrix {
             return taken.map(Path::label).orElse("not connected");
         }
 
+        /** Side A's selected pair as LOCAL/REMOTE candidate types (e.g. {@code srflx/prflx}), or {@code —}. */
+        public String pair() {
+            String lineA = detail.startsWith("A: ") ? detail.substring(3) : "";
+            if (!lineA.startsWith(LabPeer.CONNECTED)) {
+                return "—";
+            }
+            return lineA.substring(LabPeer.CONNECTED.length()).split("[ ;]")[0];
+        }
+
         public String outcomeLabel() {
             return switch (outcome) {
                 case OK -> "ok";

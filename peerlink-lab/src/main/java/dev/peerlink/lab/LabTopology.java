@@ -21,7 +21,7 @@ import java.util.regex.Pattern;
  * outside itself (no interface of the lab is in the caller's namespace, so no packet can leave it):
  *
  * <pre>
- *   server  198.18.0.2, .3 ─┐
+ *   server  198.18.0.2, .3, .4 ─┐
  *   public  198.18.0.101.. ─┤ internet: bridge br 198.18.0.1/24 (no forwarding, no default route)
  *   router-N wan 198.18.0.(10+N) ─┘
  *     └ br 198.18.(10+N).1/24 ── hosts 198.18.(10+N).2, .3 ... (default via .1)

@@ -40,6 +40,7 @@ class LabIceMatrixTest {
         assertThat(ok.outcome()).isEqualTo(Outcome.OK);
         assertThat(ok.transfer()).isEqualTo("ok");
         assertThat(ok.millis()).isEqualTo(170);
+        assertThat(ok.pair()).isEqualTo("relay/srflx");
         assertThat(LabIceMatrix.judge(relay, Peers.JAVA, "connected=srflx/srflx ms=170 sha256=ok",
                 "connected=srflx/srflx ms=160 sha256=ok").outcome()).isEqualTo(Outcome.FAILED);
         assertThat(LabIceMatrix.judge(relay, Peers.JAVA, "connected=relay/srflx ms=170 sha256=ok", "failed=timeout")
@@ -58,6 +59,7 @@ class LabIceMatrixTest {
         assertThat(failed.outcome()).isEqualTo(Outcome.KNOWN_GAP);
         assertThat(failed.outcomeLabel()).startsWith("KNOWN-GAP").doesNotContain("ok");
         assertThat(failed.transfer()).isEqualTo("—");
+        assertThat(failed.pair()).isEqualTo("—");
         // Connecting over anything but the predicted path means the prediction is wrong: a failure.
         assertThat(LabIceMatrix.judge(gap, Peers.JAVA, "connected=relay/host ms=5 sha256=ok",
                 "connected=host/relay ms=5 sha256=ok").outcome()).isEqualTo(Outcome.FAILED);
