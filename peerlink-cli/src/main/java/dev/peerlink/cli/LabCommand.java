@@ -218,7 +218,7 @@ final class LabCommand implements Callable<Integer> {
     }
 
     private static void printIceTable(PrintWriter out, List<LabIceMatrix.Result> results) {
-        String format = "%-20s %-9s %-19s %-19s %-15s %-15s %-17s %6s  %-12s %s%n";
+        String format = "%-20s %-9s %-19s %-19s %-15s %-15s %-19s %6s  %-12s %s%n";
         out.printf(Locale.ROOT, format, "scenario", "peers", "side A", "side B", "expected path", "path taken",
                 "selected pair", "ms", "file SHA-256", "result");
         for (LabIceMatrix.Result result : results) {
