@@ -149,6 +149,15 @@ final class LabChromium {
 
     /** Runs one scenario with Chromium peers; a browser that is missing or breaks makes a failed row saying why. */
     static Result run(LabTopology lab, Scenario scenario, int seed) {
+        try {
+            return runWithChromium(lab, scenario, seed);
+        } catch (LinkageError e) {
+            // A packaging mistake, not a user's: say which class is missing instead of dying mid-matrix.
+            return failed(scenario, "the Chromium driver is missing from the classpath (" + e + ")");
+        }
+    }
+
+    private static Result runWithChromium(LabTopology lab, Scenario scenario, int seed) {
         if (Chromium.executable().isEmpty()) {
             return failed(scenario, Chromium.NOT_INSTALLED);
         }
