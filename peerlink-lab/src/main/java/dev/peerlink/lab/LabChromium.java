@@ -28,7 +28,7 @@ final class LabChromium {
     /** Gathering waits for every server; a side whose UDP is blocked sends what it has after this long. */
     private static final long GATHER_MILLIS = 5000;
     static final long SETTLED_MILLIS = 2000;
-    static final long SETTLE_LIMIT_MILLIS = 10_000;
+    static final long SETTLE_LIMIT_MILLIS = 15_000;
 
     private static final String HELPERS = LabPayload.JAVASCRIPT + """
             window.lab = {};
@@ -228,8 +228,9 @@ final class LabChromium {
                 + sent.path("verdict").asText() : LabPeer.SHA_OK;
         String shaB = receivedSha.equals(expected) ? LabPeer.SHA_OK : "sha256=failed:got " + receivedSha + " ("
                 + received.path("size").asLong() + " bytes), the seed gives " + expected;
-        return LabIceMatrix.judge(scenario, Peers.CHROMIUM, line(pairA, pairB, millis, shaA),
-                line(pairB, pairA, millis, shaB));
+        String noteB = samePair(pairA, pairB) ? "" : " (its own selected pair, not the one A nominated)";
+        return LabIceMatrix.judge(scenario, Peers.CHROMIUM, line(pairA, pairB, millis, "", shaA),
+                line(pairB, pairA, millis, noteB, shaB));
     }
 
     /**
@@ -237,7 +238,8 @@ final class LabChromium {
      * better one when its checks succeed (the controlled side follows the controlling side's nomination), so right
      * after connecting the two sides may still report an early relayed pair, or different pairs. Settled means both
      * describe the same pair (each one's local address is the other's remote) and it has not changed for
-     * {@value #SETTLED_MILLIS} ms; after {@value #SETTLE_LIMIT_MILLIS} ms the last pairs are taken as they are.
+     * {@value #SETTLED_MILLIS} ms; after {@value #SETTLE_LIMIT_MILLIS} ms the last pairs are taken as they are (side
+     * A's is the nominated pair the row is judged on; a side B that still disagrees is noted in its line).
      */
     private static JsonNode[] settledPairs(Chromium.Page a, Chromium.Page b) throws IOException {
         long limit = System.nanoTime() + SETTLE_LIMIT_MILLIS * 1_000_000;
@@ -246,10 +248,7 @@ final class LabChromium {
         while (true) {
             JsonNode pairA = a.evaluate("lab.selected()");
             JsonNode pairB = b.evaluate("lab.selected()");
-            boolean same = pairA.has("localAddress") && pairB.has("localAddress")
-                    && pairA.path("localAddress").equals(pairB.path("remoteAddress"))
-                    && pairA.path("remoteAddress").equals(pairB.path("localAddress"));
-            String key = same ? pairA.toString() + pairB : null;
+            String key = samePair(pairA, pairB) ? pairA.toString() + pairB : null;
             if (key == null || !key.equals(last)) {
                 last = key;
                 since = System.nanoTime();
@@ -268,12 +267,19 @@ final class LabChromium {
         }
     }
 
+    /** Both pages describe the same pair: each one's local address is the other's remote. */
+    static boolean samePair(JsonNode pairA, JsonNode pairB) {
+        return pairA.has("localAddress") && pairB.has("localAddress")
+                && pairA.path("localAddress").equals(pairB.path("remoteAddress"))
+                && pairA.path("remoteAddress").equals(pairB.path("localAddress"));
+    }
+
     /**
      * One side's result line in {@link LabPeer}'s form. A relayed end is named {@code relay-PROTOCOL}: the local
      * candidate's stats carry {@code relayProtocol}; for a relayed remote end it comes from the other page's local
      * candidate at the same address.
      */
-    static String line(JsonNode pair, JsonNode otherPair, long millis, String transfer) {
+    static String line(JsonNode pair, JsonNode otherPair, long millis, String note, String transfer) {
         if (pair == null || pair.isNull() || pair.isMissingNode() || !pair.has("local")) {
             return LabPeer.FAILED + "connected, but no selected pair in getStats; " + transfer;
         }
@@ -288,7 +294,7 @@ final class LabChromium {
                 && !otherPair.path("relayProtocol").asText().isEmpty()) {
             remote = "relay-" + otherPair.path("relayProtocol").asText();
         }
-        return LabPeer.CONNECTED + local + "/" + remote + " ms=" + millis + " " + transfer;
+        return LabPeer.CONNECTED + local + "/" + remote + " ms=" + millis + note + " " + transfer;
     }
 
     private static Result failed(Scenario scenario, String why) {

@@ -211,8 +211,9 @@ public final class LabIceMatrix {
     }
 
     /**
-     * Compares both sides' result lines with the prediction: both must connect on the predicted path, and both must
-     * report {@code sha256=ok}. A known gap passes as such only when neither side connected.
+     * Compares both sides' result lines with the prediction: side A's selected pair (the nominated one) must be on
+     * the predicted path, side B must be connected on the same path (Java) or at all (Chromium, see below), and both
+     * must report {@code sha256=ok}. A known gap passes as such only when neither side connected.
      */
     static Result judge(Scenario scenario, Peers peers, String lineA, String lineB) {
         String detail = "A: " + lineA + "; B: " + lineB;
@@ -226,7 +227,12 @@ public final class LabIceMatrix {
         if (scenario.knownGap(peers).isPresent()) {
             outcome = connected ? Outcome.FAILED : Outcome.KNOWN_GAP;
         } else {
-            outcome = takenA.isPresent() && takenA.equals(takenB) && takenA.get() == scenario.expected() && intact
+            // Side A controls, and the pair it nominates is the connection's selected pair (RFC 8445 §8.1.1).
+            // peerlink's controlled side always uses that pair, so both Java sides must name it. Chromium's
+            // controlled side may keep sending on a pair of its own choosing for a while, which its getStats then
+            // reports: for Chromium, side B must be connected but its path is shown, not judged.
+            boolean sidesAgree = peers == Peers.CHROMIUM ? takenB.isPresent() : takenA.equals(takenB);
+            outcome = takenA.isPresent() && sidesAgree && takenA.get() == scenario.expected() && intact
                     ? Outcome.OK : Outcome.FAILED;
         }
         return new Result(scenario, peers, takenA.isPresent() ? takenA : takenB, millis, transfer, detail, outcome);

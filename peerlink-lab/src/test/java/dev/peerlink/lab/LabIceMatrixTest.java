@@ -50,6 +50,17 @@ class LabIceMatrixTest {
                 "connected=relay/srflx ms=170 sha256=ok", "connected=srflx/relay ms=170 sha256=failed:got 00");
         assertThat(damaged.outcome()).isEqualTo(Outcome.FAILED);
         assertThat(damaged.transfer()).isEqualTo("failed");
+        // Side A nominates. Chromium's controlled side may report a pair of its own: shown, not judged; Java's
+        // controlled side uses the nominated pair, so there a disagreement fails.
+        Scenario srflx = scenario(Path.SRFLX, Optional.empty());
+        String nominated = "connected=srflx/prflx ms=69 sha256=ok";
+        String own = "connected=prflx/relay ms=69 (its own selected pair, not the one A nominated) sha256=ok";
+        assertThat(LabIceMatrix.judge(srflx, Peers.CHROMIUM, nominated, own).outcome()).isEqualTo(Outcome.OK);
+        assertThat(LabIceMatrix.judge(srflx, Peers.JAVA, nominated, own).outcome()).isEqualTo(Outcome.FAILED);
+        assertThat(LabIceMatrix.judge(srflx, Peers.CHROMIUM, nominated, "failed=timeout").outcome())
+                .isEqualTo(Outcome.FAILED);
+        assertThat(LabIceMatrix.judge(srflx, Peers.CHROMIUM, "connected=relay-udp/prflx ms=9 sha256=ok",
+                "connected=prflx/srflx ms=9 sha256=ok").outcome()).isEqualTo(Outcome.FAILED);
     }
 
     @Test
@@ -78,11 +89,13 @@ class LabIceMatrixTest {
                 + "\"198.18.0.4:50000\",\"remote\":\"host\",\"remoteAddress\":\"198.18.0.101:40000\"}");
         var publicSide = json.readTree("{\"local\":\"host\",\"relayProtocol\":\"\",\"localAddress\":"
                 + "\"198.18.0.101:40000\",\"remote\":\"relay\",\"remoteAddress\":\"198.18.0.4:50000\"}");
-        assertThat(LabChromium.line(firewallSide, publicSide, 80, "sha256=ok"))
+        assertThat(LabChromium.line(firewallSide, publicSide, 80, "", "sha256=ok"))
                 .isEqualTo("connected=relay-tls/host ms=80 sha256=ok");
-        assertThat(LabChromium.line(publicSide, firewallSide, 80, "sha256=ok"))
+        assertThat(LabChromium.line(publicSide, firewallSide, 80, "", "sha256=ok"))
                 .isEqualTo("connected=host/relay-tls ms=80 sha256=ok");
-        assertThat(LabChromium.line(json.nullNode(), firewallSide, 80, "sha256=ok")).startsWith("failed=");
+        assertThat(LabChromium.samePair(firewallSide, publicSide)).isTrue();
+        assertThat(LabChromium.samePair(firewallSide, firewallSide)).isFalse();
+        assertThat(LabChromium.line(json.nullNode(), firewallSide, 80, "", "sha256=ok")).startsWith("failed=");
     }
 
     @Test
