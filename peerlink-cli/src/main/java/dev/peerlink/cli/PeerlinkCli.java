@@ -50,6 +50,7 @@ public final class PeerlinkCli {
         return e instanceof dev.peerlink.stun.client.StunClientException
                 || e instanceof dev.peerlink.server.ConfigException
                 || e instanceof dev.peerlink.lab.LabException
+                || e instanceof dev.peerlink.peer.transfer.TransferException
                 || e instanceof IllegalArgumentException;
     }
 

@@ -5,22 +5,21 @@ import java.io.PrintWriter;
 /**
  * One progress line on stderr: rewritten in place with \r on a terminal, else a "... " line every 10%.
  */
-final class Progress {
+final class Progress implements dev.peerlink.peer.transfer.TransferProgress {
     private final PrintWriter err;
     private final String verb;
-    private final long total;
     private final boolean terminal = System.console() != null;
     private final long startNanos = System.nanoTime();
     private int lastPercent = -1;
     private int lastTenth;
 
-    Progress(PrintWriter err, String verb, long total) {
+    Progress(PrintWriter err, String verb) {
         this.err = err;
         this.verb = verb;
-        this.total = total;
     }
 
-    synchronized void update(long done) {
+    @Override
+    public synchronized void update(long done, long total) {
         int percent = total == 0 ? 100 : (int) (done * 100 / total);
         if (percent == lastPercent) {
             return;

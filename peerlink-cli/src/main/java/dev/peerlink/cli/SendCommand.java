@@ -1,18 +1,9 @@
 package dev.peerlink.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.peerlink.datachannel.DataChannelOptions;
-import dev.peerlink.peer.DataChannel;
 import dev.peerlink.peer.PeerConnectionListener;
-import dev.peerlink.signaling.protocol.ServerMessage;
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
+import dev.peerlink.peer.transfer.FileTransfer;
+import dev.peerlink.peer.transfer.SignaledSession;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.time.Duration;
-import java.util.HexFormat;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -31,9 +22,6 @@ import picocli.CommandLine.Model.CommandSpec;
         footer = {"", "Example:", "  peerlink receive --server ws://127.0.0.1:8080/signaling/v1 --room r1 --out /tmp",
             "  peerlink send photo.jpg --server ws://127.0.0.1:8080/signaling/v1 --room r1"})
 final class SendCommand implements Callable<Integer> {
-    static final int CHUNK = 64 * 1024;
-    static final long HIGH_WATER = 4L * 1024 * 1024;
-
     @Spec
     CommandSpec spec;
 
@@ -41,118 +29,20 @@ final class SendCommand implements Callable<Integer> {
     Path file;
 
     @Mixin
-    PeerSession.Options options;
-
-    private final Object bufferLock = new Object();
+    PeerOptions options;
 
     @Override
     public Integer call() throws Exception {
-        if (!Files.isRegularFile(file) || !Files.isReadable(file)) {
-            throw new UserFacingException("cannot read " + file + ": " + (Files.exists(file) ? "not a readable file"
-                    : "no such file"));
-        }
-        long size = Files.size(file);
-        String sha256 = sha256(file);
-        String name = file.getFileName().toString();
-        Duration timeout = options.timeout();
+        FileTransfer.requireReadable(file);
+        var timeout = options.timeout();
         var config = options.config();
         var err = spec.commandLine().getErr();
-        try (PeerSession session = PeerSession.join(options, err)) {
-            String receiver = session.peersAtJoin().isEmpty() ? null : session.peersAtJoin().getFirst();
-            long deadline = System.nanoTime() + timeout.toNanos();
-            while (receiver == null) {
-                if (System.nanoTime() > deadline) {
-                    throw new UserFacingException("no receiver joined room " + options.room + " within "
-                            + timeout.toSeconds() + " s");
-                }
-                if (session.pump(Duration.ofMillis(200)) instanceof ServerMessage.PeerJoined joined) {
-                    receiver = joined.peer();
-                }
-            }
-            CompletableFuture<String> verdict = new CompletableFuture<>();
-            var connection = session.open(receiver, config, new PeerConnectionListener() { });
-            DataChannel channel = connection.createDataChannel("file", DataChannelOptions.DEFAULT);
-            CompletableFuture<Void> opened = new CompletableFuture<>();
-            channel.onMessage(message -> {
-                if (!message.isBinary()) {
-                    verdict.complete(message.text());
-                }
-            });
-            channel.onBufferedAmountLow(() -> {
-                synchronized (bufferLock) {
-                    bufferLock.notifyAll();
-                }
-            });
-            channel.onClose(() -> verdict.complete("bad the receiver closed the channel before confirming"));
-            channel.onOpen(() -> {
-                opened.complete(null);
-                Thread.ofVirtual().name("peerlink-send").start(() -> {
-                    try {
-                        stream(channel, name, size, sha256, new Progress(err, "sent", size));
-                    } catch (Exception e) {
-                        verdict.complete("bad sending failed: " + e.getMessage());
-                    }
-                });
-            });
-            session.offer();
-            while (!verdict.isDone()) {
-                if (!opened.isDone() && System.nanoTime() > deadline) {
-                    throw new UserFacingException("could not connect to " + receiver + " within "
-                            + timeout.toSeconds() + " s");
-                }
-                session.pump(Duration.ofMillis(200));
-                if (session.peerGone() && !verdict.isDone()) {
-                    throw new UserFacingException(receiver + " left before confirming the file");
-                }
-            }
-            String answer = verdict.get();
-            session.bye();
-            if (!answer.equals("ok")) {
-                throw new UserFacingException(receiver + " did not accept " + name + ": "
-                        + answer.replaceFirst("^bad ?", ""));
-            }
-            spec.commandLine().getOut().println("sent " + name + " (" + size + " bytes, sha-256 " + sha256 + ") to "
-                    + receiver);
+        try (SignaledSession session = options.join(err)) {
+            FileTransfer.Sent sent = FileTransfer.send(session, file, config, timeout, new PeerConnectionListener() { },
+                    new Progress(err, "sent"));
+            spec.commandLine().getOut().println("sent " + sent.name() + " (" + sent.size() + " bytes, sha-256 "
+                    + sent.sha256() + ") to " + sent.receiver());
             return 0;
-        }
-    }
-
-    private void stream(DataChannel channel, String name, long size, String sha256, Progress progress)
-            throws IOException, InterruptedException {
-        channel.send(new ObjectMapper().createObjectNode().put("name", name).put("size", size)
-                .put("sha256", sha256).toString());
-        byte[] buffer = new byte[CHUNK];
-        long sent = 0;
-        try (InputStream in = Files.newInputStream(file)) {
-            int n;
-            while ((n = in.readNBytes(buffer, 0, CHUNK)) > 0) {
-                synchronized (bufferLock) {
-                    while (channel.bufferedAmount() > HIGH_WATER) {
-                        bufferLock.wait(50); // woken by onBufferedAmountLow; the timeout re-checks the amount
-                    }
-                }
-                channel.send(n == CHUNK ? buffer : java.util.Arrays.copyOf(buffer, n));
-                sent += n;
-                progress.update(sent);
-            }
-        }
-        if (size == 0) {
-            progress.update(0);
-        }
-        channel.send("end");
-    }
-
-    static String sha256(Path path) throws IOException {
-        try (InputStream in = Files.newInputStream(path)) {
-            MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            byte[] buffer = new byte[CHUNK];
-            int n;
-            while ((n = in.read(buffer)) > 0) {
-                digest.update(buffer, 0, n);
-            }
-            return HexFormat.of().formatHex(digest.digest());
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 }

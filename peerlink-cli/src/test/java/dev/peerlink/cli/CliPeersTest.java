@@ -44,7 +44,7 @@ class CliPeersTest {
             assertThat(sent.exitCode()).as(sent.err()).isZero();
             Path saved = out.resolve("payload.bin");
             assertThat(saved).exists();
-            assertThat(SendCommand.sha256(saved)).isEqualTo(SendCommand.sha256(source));
+            assertThat(dev.peerlink.peer.transfer.FileTransfer.sha256(saved)).isEqualTo(dev.peerlink.peer.transfer.FileTransfer.sha256(source));
             assertThat(received.out()).contains("received").contains("from alice");
             assertThat(sent.out()).contains("sent payload.bin").contains("to bob");
             assertThat(received.withoutProgress().err()).isEmpty();

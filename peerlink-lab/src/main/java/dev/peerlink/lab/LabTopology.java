@@ -21,7 +21,7 @@ import java.util.regex.Pattern;
  * outside itself (no interface of the lab is in the caller's namespace, so no packet can leave it):
  *
  * <pre>
- *   server  198.18.0.2, .3 ─┐
+ *   server  198.18.0.2, .3, .4 ─┐
  *   public  198.18.0.101.. ─┤ internet: bridge br 198.18.0.1/24 (no forwarding, no default route)
  *   router-N wan 198.18.0.(10+N) ─┘
  *     └ br 198.18.(10+N).1/24 ── hosts 198.18.(10+N).2, .3 ... (default via .1)
@@ -42,6 +42,8 @@ public final class LabTopology implements AutoCloseable {
     public static final InetAddress INTERNET_ADDRESS = ipv4(198, 18, 0, 1);
     public static final InetAddress SERVER_PRIMARY = ipv4(198, 18, 0, 2);
     public static final InetAddress SERVER_SECONDARY = ipv4(198, 18, 0, 3);
+    /** The address of the lab's TURN-over-TLS server on port 443 (443 on .2 and .3 is taken). */
+    public static final InetAddress SERVER_TLS = ipv4(198, 18, 0, 4);
     public static final int MAX_LANS = 80;
     public static final int MAX_HOSTS_PER_LAN = 50;
     public static final int MAX_PUBLIC_HOSTS = 100;
@@ -184,7 +186,7 @@ public final class LabTopology implements AutoCloseable {
         ip(internet, "addr", "add", INTERNET_ADDRESS.getHostAddress() + "/24", "dev", "br");
         ip(internet, "link", "set", "dev", "br", "up");
 
-        server = new LabNode("server", addNamespace("server"), List.of(SERVER_PRIMARY, SERVER_SECONDARY),
+        server = new LabNode("server", addNamespace("server"), List.of(SERVER_PRIMARY, SERVER_SECONDARY, SERVER_TLS),
                 Optional.empty());
         attachToInternet(server, "srv", "eth0");
         for (InetAddress address : server.addresses()) {
@@ -443,14 +445,18 @@ public final class LabTopology implements AutoCloseable {
     }
 
     /**
-     * Starts the lab's ICE server in the server namespace ({@link LabIceServer}: STUN and TURN over UDP on
-     * 198.18.0.3:{@value LabIceServer#PORT}, signaling on 198.18.0.3:{@value LabIceServer#HTTP_PORT}) and waits until
-     * it listens. It runs beside {@link #startStunServer()}.
+     * Starts the lab's ICE servers in the server namespace and waits until they listen ({@link LabIceServer}): STUN
+     * and TURN over UDP on 198.18.0.3:{@value LabIceServer#PORT} with signaling on
+     * 198.18.0.3:{@value LabIceServer#HTTP_PORT}, and TURN over TLS on 198.18.0.4:{@value LabIceServer#TLS_PORT}.
+     * They run beside {@link #startStunServer()}.
      */
     public LabProcess startIceServer() throws LabException {
         LabProcess process = startJava(server, "the lab ICE server (STUN, TURN, signaling)",
                 LabIceServer.class.getName(), List.of(SERVER_SECONDARY.getHostAddress()));
+        LabProcess tls = startJava(server, "the lab TURN-over-TLS server", LabIceServer.class.getName(),
+                List.of(SERVER_TLS.getHostAddress(), LabIceServer.TLS_MODE));
         process.awaitOutput(LabIceServer.READY, Duration.ofSeconds(60));
+        tls.awaitOutput(LabIceServer.READY, Duration.ofSeconds(60));
         return process;
     }
 

@@ -65,8 +65,30 @@ public final class Chromium implements AutoCloseable {
         return launch(namespace.execPrefix(), extraFlags);
     }
 
+    /**
+     * Starts Chromium behind {@code execPrefix}, the words that enter a network namespace made by someone else (e.g.
+     * the NAT lab's {@code ip netns exec NS}). Unlike {@link #launch(List)} it never skips: without Chromium it
+     * throws an IOException saying so, for callers outside tests (check {@link #executable()} first).
+     */
+    public static Chromium launchWith(List<String> execPrefix, List<String> extraFlags) throws IOException {
+        Path executable = executable().orElseThrow(() -> new IOException(NOT_INSTALLED));
+        return launch(executable, execPrefix, extraFlags);
+    }
+
+    /** Why {@link #executable()} is empty. */
+    public static final String NOT_INSTALLED = "Chromium is not installed (Debian package chromium: apt-get install "
+            + "chromium)";
+
+    /** Where Chromium is installed, if it is. */
+    public static java.util.Optional<Path> executable() {
+        return ExternalTools.find("chromium");
+    }
+
     private static Chromium launch(List<String> prefix, List<String> extraFlags) throws IOException {
-        Path executable = ExternalTools.require("chromium", "chromium");
+        return launch(ExternalTools.require("chromium", "chromium"), prefix, extraFlags);
+    }
+
+    private static Chromium launch(Path executable, List<String> prefix, List<String> extraFlags) throws IOException {
         Path work = Files.createTempDirectory("peerlink-chromium-");
         Path toBrowserPipe = work.resolve("to-browser");
         Path fromBrowserPipe = work.resolve("from-browser");
