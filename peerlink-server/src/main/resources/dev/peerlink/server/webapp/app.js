@@ -104,6 +104,7 @@ async function join(room, name) {
     : '; nobody else is here yet'));
   setStatus(welcome.peers.length ? 'calling ' + welcome.peers[0] : 'waiting for someone to join');
   if (welcome.peers.length) await call(welcome.peers[0]);
+  return welcome;
 }
 
 function renderPresence() {
