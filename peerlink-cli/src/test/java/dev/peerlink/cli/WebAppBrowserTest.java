@@ -210,6 +210,16 @@ class WebAppBrowserTest {
                 .isEqualTo("host");
         assertThat(ben.evaluate("document.getElementById('local-candidates').tBodies[0].rows.length").asInt())
                 .isPositive();
+
+        // The signaling connection drops: the page resumes its place (docs/signaling.md "Reconnecting"), ben never
+        // hears that ann left, and signals flow again (ann hangs up; ben gets the bye).
+        ann.evaluate("peerlink.dropSignaling() || 'dropped'");
+        await().atMost(PATIENCE).until(() -> ann.evaluate("document.getElementById('log').textContent").asText()
+                .contains("reconnected to the signaling server"));
+        assertThat(ben.evaluate("peerlink.state.peers.includes('ann')").asBoolean()).isTrue();
+        assertThat(ben.evaluate("document.getElementById('log').textContent").asText()).doesNotContain("ann left");
+        ann.evaluate("peerlink.hangUp() || 'bye'");
+        await().atMost(PATIENCE).until(() -> ben.evaluate("peerlink.state.pc === null").asBoolean());
     }
 
     @Test
