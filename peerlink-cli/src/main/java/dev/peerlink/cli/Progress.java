@@ -11,6 +11,8 @@ final class Progress {
     private final long total;
     private final boolean terminal = System.console() != null;
     private final long startNanos = System.nanoTime();
+    private volatile long lastProgressNanos = System.nanoTime();
+    private volatile long done;
     private int lastPercent = -1;
     private int lastTenth;
 
@@ -20,7 +22,26 @@ final class Progress {
         this.total = total;
     }
 
+    /** Counts as progress now (e.g. the channel just opened), so that stall time is measured from here. */
+    void touch() {
+        lastProgressNanos = System.nanoTime();
+    }
+
+    /** Bytes done at the last update. */
+    long done() {
+        return done;
+    }
+
+    /** How long since the amount done last grew (or {@link #touch()}). */
+    java.time.Duration sinceProgress() {
+        return java.time.Duration.ofNanos(System.nanoTime() - lastProgressNanos);
+    }
+
     synchronized void update(long done) {
+        if (done > this.done || lastPercent < 0) {
+            this.done = done;
+            lastProgressNanos = System.nanoTime();
+        }
         int percent = total == 0 ? 100 : (int) (done * 100 / total);
         if (percent == lastPercent) {
             return;

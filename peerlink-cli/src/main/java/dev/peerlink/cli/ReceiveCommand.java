@@ -55,6 +55,7 @@ final class ReceiveCommand implements Callable<Integer> {
             throw new UserFacingException("--out " + out + " is not a directory");
         }
         Duration timeout = options.timeout();
+        Duration stallTimeout = options.stallTimeout();
         var config = options.config();
         var err = spec.commandLine().getErr();
         try (PeerSession session = PeerSession.join(options, err)) {
@@ -77,6 +78,7 @@ final class ReceiveCommand implements Callable<Integer> {
                 @Override
                 public void onDataChannel(DataChannel channel) {
                     if (channel.label().equals("file")) {
+                        receiver.lastActivityNanos = System.nanoTime();
                         opened.complete(null);
                         receiver.channel = channel;
                         channel.onMessage(receiver::accept);
@@ -100,9 +102,15 @@ final class ReceiveCommand implements Callable<Integer> {
                 if (session.peerGone() && !outcome.isDone()) {
                     receiver.fail(offer.from() + " left before the file was complete");
                 }
+                if (opened.isDone() && System.nanoTime() - receiver.lastActivityNanos > stallTimeout.toNanos()) {
+                    receiver.stalled = true;
+                    receiver.fail("the transfer from " + offer.from() + " stalled: nothing arrived for "
+                            + stallTimeout.toSeconds() + " s (" + receiver.received + " bytes so far)");
+                }
             }
-            // Let the sender read the verdict before this side closes: wait for its bye (bounded).
-            long lingerUntil = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            // Let the sender read the verdict before this side closes: wait for its bye (bounded). A stalled sender
+            // is not waited for.
+            long lingerUntil = System.nanoTime() + (receiver.stalled ? 0 : Duration.ofSeconds(10).toNanos());
             while (!session.peerGone() && System.nanoTime() < lingerUntil) {
                 try {
                     session.pump(Duration.ofMillis(200));
@@ -125,13 +133,15 @@ final class ReceiveCommand implements Callable<Integer> {
         private final CompletableFuture<Outcome> outcome;
         private final java.io.PrintWriter err;
         volatile DataChannel channel;
+        volatile long lastActivityNanos = System.nanoTime();
+        boolean stalled;
         private String name;
         private long size = -1;
         private String expectedSha;
         private Path target;
         private OutputStream stream;
         private MessageDigest digest;
-        private long received;
+        private volatile long received;
         private Progress progress;
 
         Receiver(CompletableFuture<Outcome> outcome, java.io.PrintWriter err) {
@@ -143,6 +153,7 @@ final class ReceiveCommand implements Callable<Integer> {
             if (outcome.isDone()) {
                 return;
             }
+            lastActivityNanos = System.nanoTime();
             try {
                 if (target == null) {
                     header(message);

@@ -55,6 +55,7 @@ final class SendCommand implements Callable<Integer> {
         String sha256 = sha256(file);
         String name = file.getFileName().toString();
         Duration timeout = options.timeout();
+        Duration stallTimeout = options.stallTimeout();
         var config = options.config();
         var err = spec.commandLine().getErr();
         try (PeerSession session = PeerSession.join(options, err)) {
@@ -84,11 +85,13 @@ final class SendCommand implements Callable<Integer> {
                 }
             });
             channel.onClose(() -> verdict.complete("bad the receiver closed the channel before confirming"));
+            Progress progress = new Progress(err, "sent", size);
             channel.onOpen(() -> {
+                progress.touch();
                 opened.complete(null);
                 Thread.ofVirtual().name("peerlink-send").start(() -> {
                     try {
-                        stream(channel, name, size, sha256, new Progress(err, "sent", size));
+                        stream(channel, name, size, sha256, progress);
                     } catch (Exception e) {
                         verdict.complete("bad sending failed: " + e.getMessage());
                     }
@@ -103,6 +106,11 @@ final class SendCommand implements Callable<Integer> {
                 session.pump(Duration.ofMillis(200));
                 if (session.peerGone() && !verdict.isDone()) {
                     throw new UserFacingException(receiver + " left before confirming the file");
+                }
+                if (opened.isDone() && !verdict.isDone() && progress.sinceProgress().compareTo(stallTimeout) > 0) {
+                    throw new UserFacingException("the transfer to " + receiver + " stalled: no progress for "
+                            + stallTimeout.toSeconds() + " s (" + progress.done() + " of " + size + " bytes sent"
+                            + (progress.done() == size ? ", no confirmation" : "") + ")");
                 }
             }
             String answer = verdict.get();

@@ -353,4 +353,64 @@ class WebAppBrowserTest {
         assertThat(page.evaluate("document.getElementById('verdict').textContent").asText())
                 .contains("Direct connections: yes");
     }
+
+    /**
+     * A page calls {@code peerlink receive} and plays a misbehaving sender on a raw "file" channel: it sends
+     * {@code script} (text messages, JSON-quoted) and then nothing. Returns what the CLI did.
+     */
+    private CliRunner receiveFromRawSender(Path out, String script, boolean hangUpOnReply, String... extraOptions)
+            throws Exception {
+        zeroConfigServer();
+        Chromium.Page page = openApp();
+        join(page, "raw", "web", false);
+        List<String> command = new java.util.ArrayList<>(List.of("receive", "--server", signalingUrl(), "--room",
+                "raw", "--name", "cli", "--out", out.toString(), "--host-address",
+                namespace.hostAddress().getHostAddress(), "--timeout", "60"));
+        command.addAll(List.of(extraOptions));
+        CompletableFuture<CliRunner> receive = CompletableFuture.supplyAsync(() -> CliRunner.run(
+                command.toArray(String[]::new)), OWN_THREAD);
+        await().atMost(PATIENCE).until(() -> page.evaluate("peerlink.state.peers.includes('cli')").asBoolean());
+        page.evaluate("peerlink.call('cli').then(() => 'calling')");
+        awaitChatOpen(page);
+        page.evaluate("""
+                new Promise(resolve => {
+                  const channel = peerlink.state.pc.createDataChannel('file');
+                  window.rawReplies = [];
+                  channel.onmessage = e => window.rawReplies.push(e.data);
+                  channel.onopen = () => { for (const m of %s) channel.send(m); resolve('sent'); };
+                })
+                """.formatted(script));
+        if (hangUpOnReply) {
+            await().atMost(PATIENCE).until(() -> page.evaluate("window.rawReplies.length > 0").asBoolean());
+            assertThat(page.evaluate("window.rawReplies[0]").asText()).startsWith("bad ");
+            page.evaluate("peerlink.hangUp() || 'bye'");
+        }
+        return receive.get(90, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void peerlinkReceiveGivesUpOnAStalledTransfer() throws Exception {
+        Path out = Files.createDirectory(dir.resolve("out"));
+        CliRunner received = receiveFromRawSender(out,
+                "[JSON.stringify({name: 'never.bin', size: 1000, sha256: '00'})]", false, "--stall-timeout", "2");
+        assertThat(received.exitCode()).isNotZero();
+        assertThat(received.withoutProgress().err()).contains("stalled: nothing arrived for 2 s")
+                .doesNotContain("Exception");
+        try (var files = Files.list(out)) {
+            assertThat(files).isEmpty(); // the partial file is removed
+        }
+    }
+
+    @Test
+    void peerlinkReceiveRefusesAPathInTheFileName() throws Exception {
+        Path out = Files.createDirectory(dir.resolve("out"));
+        CliRunner received = receiveFromRawSender(out,
+                "[JSON.stringify({name: '../escape.bin', size: 1, sha256: '00'}), 'x', 'end']", true);
+        assertThat(received.exitCode()).isNotZero();
+        assertThat(received.withoutProgress().err()).contains("refusing the file name \"../escape.bin\"");
+        assertThat(dir.resolve("escape.bin")).doesNotExist();
+        try (var files = Files.list(out)) {
+            assertThat(files).isEmpty();
+        }
+    }
 }
