@@ -4,7 +4,6 @@ import dev.peerlink.datachannel.DataChannelOptions;
 import dev.peerlink.peer.DataChannel;
 import dev.peerlink.peer.PeerConnectionListener;
 import dev.peerlink.signaling.protocol.ServerMessage;
-import dev.peerlink.signaling.protocol.SignalKind;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -58,17 +57,7 @@ final class ChatCommand implements Callable<Integer> {
                 watch(connection.createDataChannel(LABEL, DataChannelOptions.DEFAULT), remote, out, opened, ended);
                 session.offer();
             } else {
-                ServerMessage.Signal offer = null;
-                while (offer == null) {
-                    if (System.nanoTime() > deadline) {
-                        throw new UserFacingException("nobody called in room " + options.room + " within "
-                                + timeout.toSeconds() + " s");
-                    }
-                    if (session.pump(Duration.ofMillis(200)) instanceof ServerMessage.Signal signal
-                            && signal.kind() == SignalKind.OFFER) {
-                        offer = signal;
-                    }
-                }
+                ServerMessage.Signal offer = session.awaitOffer(deadline, timeout, "nobody called");
                 String remote = offer.from();
                 session.open(remote, config, new PeerConnectionListener() {
                     @Override

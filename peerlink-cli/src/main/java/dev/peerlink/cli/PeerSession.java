@@ -220,6 +220,21 @@ final class PeerSession implements AutoCloseable {
         return message;
     }
 
+    /**
+     * Waits until {@code deadlineNanos} (a {@link System#nanoTime()} value) for another peer's offer; past it, fails
+     * with {@code "<nobody> in room R within N s"}.
+     */
+    ServerMessage.Signal awaitOffer(long deadlineNanos, Duration timeout, String nobody)
+            throws UserFacingException, InterruptedException {
+        while (System.nanoTime() <= deadlineNanos) {
+            if (pump(Duration.ofMillis(200)) instanceof ServerMessage.Signal signal
+                    && signal.kind() == SignalKind.OFFER) {
+                return signal;
+            }
+        }
+        throw new UserFacingException(nobody + " in room " + room + " within " + timeout.toSeconds() + " s");
+    }
+
     private String qualified(String text) {
         return "peerlink: " + text;
     }

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.peerlink.peer.DataChannel;
 import dev.peerlink.peer.PeerConnectionListener;
 import dev.peerlink.signaling.protocol.ServerMessage;
-import dev.peerlink.signaling.protocol.SignalKind;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.file.FileAlreadyExistsException;
@@ -60,17 +59,7 @@ final class ReceiveCommand implements Callable<Integer> {
         var err = spec.commandLine().getErr();
         try (PeerSession session = PeerSession.join(options, err)) {
             long deadline = System.nanoTime() + timeout.toNanos();
-            ServerMessage.Signal offer = null;
-            while (offer == null) {
-                if (System.nanoTime() > deadline) {
-                    throw new UserFacingException("no sender offered a file in room " + options.room + " within "
-                            + timeout.toSeconds() + " s");
-                }
-                if (session.pump(Duration.ofMillis(200)) instanceof ServerMessage.Signal signal
-                        && signal.kind() == SignalKind.OFFER) {
-                    offer = signal;
-                }
-            }
+            ServerMessage.Signal offer = session.awaitOffer(deadline, timeout, "no sender offered a file");
             CompletableFuture<Outcome> outcome = new CompletableFuture<>();
             CompletableFuture<Void> opened = new CompletableFuture<>();
             Receiver receiver = new Receiver(outcome, err);

@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import dev.peerlink.server.PeerlinkServer;
 import dev.peerlink.server.ServerConfig;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.PipedInputStream;
 import java.io.PipedOutputStream;
@@ -16,9 +15,15 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.ValueSource;
 
-/** peerlink chat: two in-process chat peers through a loopback server, and its mistakes. */
+/** peerlink chat: two in-process chat peers through a loopback server; and the CLI peers' mistakes. */
 class ChatCommandTest {
     private static final Duration PATIENCE = Duration.ofSeconds(60);
     /** Each in-process CLI on a thread of its own (the common pool may have a single thread on a small machine). */
@@ -78,28 +83,40 @@ class ChatCommandTest {
         }
     }
 
-    @Test
-    void aBadNameIsOneLineAndNonZero() throws Exception {
+    /** The command line of a CLI peer, with send's FILE (dir/small.txt) and receive's --out dir. */
+    private static String[] peer(String command, Path dir, String... options) throws IOException {
+        List<String> args = new java.util.ArrayList<>(List.of(command));
+        if (command.equals("send")) {
+            args.add(Files.writeString(dir.resolve("small.txt"), "hello").toString());
+        } else if (command.equals("receive")) {
+            args.addAll(List.of("--out", dir.toString()));
+        }
+        args.addAll(List.of(options));
+        return args.toArray(String[]::new);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"chat", "send", "receive"})
+    void aBadNameIsOneLineAndNonZero(String command, @TempDir Path dir) throws Exception {
         try (PeerlinkServer server = PeerlinkServer.start(onLoopback())) {
-            StringWriter err = new StringWriter();
-            int code = PeerlinkCli.run(new String[] {"chat", "--server", server.signalingUri().orElseThrow()
-                .toString(), "--room", "talk", "--name", "not a name!"}, new ByteArrayInputStream(new byte[0]),
-                    new PrintWriter(new StringWriter(), true), new PrintWriter(err, true));
-            assertThat(code).isNotZero();
-            assertThat(err.toString().lines()).hasSize(1);
-            assertThat(err.toString()).contains("not a name!").doesNotContain("Exception");
+            CliRunner result = CliRunner.run(peer(command, dir, "--server", server.signalingUri().orElseThrow()
+                    .toString(), "--room", "talk", "--name", "not a name!"));
+            assertThat(result.exitCode()).isNotZero();
+            assertThat(result.err().lines()).hasSize(1);
+            assertThat(result.err()).contains("not a name!").doesNotContain("Exception");
         }
     }
 
-    @Test
-    void anEmptyRoomTimesOutWithAClearError() throws Exception {
+    @ParameterizedTest
+    @CsvSource({"chat, nobody called in room empty within 1 s",
+        "send, no receiver joined room empty within 1 s",
+        "receive, no sender offered a file in room empty within 1 s"})
+    void anEmptyRoomTimesOutWithAClearError(String command, String message, @TempDir Path dir) throws Exception {
         try (PeerlinkServer server = PeerlinkServer.start(onLoopback())) {
-            StringWriter err = new StringWriter();
-            int code = PeerlinkCli.run(new String[] {"chat", "--server", server.signalingUri().orElseThrow()
-                .toString(), "--room", "empty", "--timeout", "1"}, new ByteArrayInputStream(new byte[0]),
-                    new PrintWriter(new StringWriter(), true), new PrintWriter(err, true));
-            assertThat(code).isNotZero();
-            assertThat(err.toString()).contains("nobody called in room empty within 1 s");
+            CliRunner result = CliRunner.run(peer(command, dir, "--server", server.signalingUri().orElseThrow()
+                    .toString(), "--room", "empty", "--timeout", "1"));
+            assertThat(result.exitCode()).isNotZero();
+            assertThat(result.withoutProgress().err()).contains(message);
         }
     }
 }
