@@ -131,7 +131,9 @@ function renderPresence() {
 // ---------------------------------------------------------------------------------------------- the call
 
 function newPeerConnection(remote) {
-  endCall();
+  // A new call to another peer hangs up the old one; a new one with the same peer (it called us while we called
+  // it) replaces ours without a bye, which would end the new call too.
+  if (state.pc) endCall(state.remote === remote ? 'replaced by a new call with ' + remote : undefined);
   state.remote = remote;
   state.localCandidates = [];
   state.remoteCandidates = [];
