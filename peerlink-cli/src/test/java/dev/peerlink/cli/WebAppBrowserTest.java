@@ -413,4 +413,66 @@ class WebAppBrowserTest {
             assertThat(files).isEmpty();
         }
     }
+
+    @Test
+    void theAppsOwnSha256AndNatVerdictsAndAJoinLink() throws Exception {
+        zeroConfigServer();
+        Chromium.Page check = chromium.newPage(appUrl("/check"));
+        await().atMost(PATIENCE).ignoreExceptions().until(() -> check.evaluate("!!window.checkResult").asBoolean());
+        // sha256.js, whole and fed in odd pieces, around every padding boundary (FIPS 180-4 §5.1.1).
+        JsonNode hashes = check.evaluate("""
+                (async () => {
+                  const {Sha256} = await import('/sha256.js');
+                  const out = [];
+                  for (let n = 0; n <= 200; n++) {
+                    const bytes = new Uint8Array(n);
+                    for (let i = 0; i < n; i++) bytes[i] = (i * 7 + n) & 255;
+                    const whole = new Sha256().update(bytes).hex();
+                    const pieces = new Sha256();
+                    for (let i = 0; i < n; i += 13) pieces.update(bytes.subarray(i, Math.min(n, i + 13)));
+                    out.push([whole, pieces.hex()]);
+                  }
+                  return out;
+                })()
+                """);
+        for (int n = 0; n <= 200; n++) {
+            byte[] bytes = new byte[n];
+            for (int i = 0; i < n; i++) {
+                bytes[i] = (byte) (i * 7 + n);
+            }
+            assertThat(hashes.get(n).get(0).asText()).as("length %d", n).isEqualTo(sha256(bytes));
+            assertThat(hashes.get(n).get(1).asText()).as("length %d in pieces", n).isEqualTo(sha256(bytes));
+        }
+        // check.js's verdicts from made-up candidates: a cone NAT, a symmetric NAT, a firewall.
+        JsonNode verdicts = check.evaluate("""
+                (async () => {
+                  const {diagnose} = await import('/check.js');
+                  const {parseCandidate} = await import('/ice.js');
+                  const c = (line, url) => Object.assign(parseCandidate(line), {url});
+                  const host = c('candidate:1 1 udp 2122260223 192.168.1.5 50000 typ host');
+                  const stun = 'stun:turn.example:3478';
+                  return {
+                    cone: diagnose([host, c('candidate:2 1 udp 1686052607 203.0.113.9 61000 typ srflx raddr 192.168.1.5 rport 50000', stun)], true),
+                    symmetric: diagnose([host,
+                      c('candidate:2 1 udp 1686052607 203.0.113.9 61000 typ srflx raddr 192.168.1.5 rport 50000', stun),
+                      c('candidate:3 1 udp 1686052607 203.0.113.9 61007 typ srflx raddr 192.168.1.5 rport 50000', 'stun:other.example:3478')], true),
+                    blocked: diagnose([host], true),
+                    relayOnly: diagnose([host, c('candidate:4 1 udp 41885439 198.51.100.2 50001 typ relay raddr 203.0.113.9 rport 61000', 'turn:turn.example:3478?transport=tcp')], true),
+                  };
+                })()
+                """);
+        assertThat(verdicts.path("cone").path("summary").asText()).contains("endpoint-independent");
+        assertThat(verdicts.path("cone").path("direct").asText()).isEqualTo("yes, usually");
+        assertThat(verdicts.path("symmetric").path("summary").asText()).startsWith("A symmetric NAT");
+        assertThat(verdicts.path("blocked").path("direct").asText()).isEqualTo("no");
+        assertThat(verdicts.path("relayOnly").path("summary").asText()).contains("TURN relay is reachable");
+        assertThat(verdicts.path("relayOnly").path("findings").toString()).contains("over TCP or TLS only");
+
+        // A shared link joins at once, through the page's own form (its name patterns included).
+        Chromium.Page linked = chromium.newPage(appUrl("/#room=linked-room&name=zed"));
+        await().atMost(PATIENCE).ignoreExceptions().until(() -> linked.evaluate(
+                "document.getElementById('self-name').textContent").asText().equals("zed"));
+        assertThat(linked.evaluate("document.getElementById('room-name').textContent").asText())
+                .isEqualTo("linked-room");
+    }
 }
