@@ -95,6 +95,7 @@ async function join(room, name) {
   const welcome = await signaling.join(room, name || undefined);
   state.self = welcome.peer;
   state.iceServers = await fetchIceServers();
+  $('relay-line').append($('relay-label')); // the toggle stays at hand for later calls
   $('join-section').hidden = true;
   for (const id of ['room-section', 'chat-section', 'files-section', 'network-section']) $(id).hidden = false;
   $('room-name').textContent = room;
@@ -156,7 +157,8 @@ function newPeerConnection(remote) {
   });
   pc.addEventListener('connectionstatechange', () => {
     if (pc !== state.pc) return;
-    setStatus(pc.connectionState + ' with ' + remote + (state.relayOnly ? ' (relay only)' : ''));
+    setStatus(pc.connectionState + ' with ' + remote + (config.iceTransportPolicy === 'relay' ? ' (relay only)'
+      : ''));
     if (pc.connectionState === 'failed') log('the connection to ' + remote + ' failed');
   });
   pc.addEventListener('datachannel', event => onDataChannel(event.channel));
@@ -450,7 +452,6 @@ function start() {
   if (wanted.name) $('name').value = wanted.name;
   $('join-form').addEventListener('submit', event => {
     event.preventDefault();
-    state.relayOnly = $('relay-only').checked;
     $('join').disabled = true;
     join($('room').value.trim(), $('name').value.trim()).catch(error => {
       log('could not join: ' + error.message);
@@ -472,6 +473,10 @@ function start() {
     $('file-input').value = '';
     if (file) sendFileToPeer(file).catch(error => log('sending failed: ' + error.message));
   });
+  state.relayOnly = $('relay-only').checked; // a reload may have restored it
+  $('relay-only').addEventListener('change', () => {
+    state.relayOnly = $('relay-only').checked;
+  });
   $('hang-up').addEventListener('click', () => endCall());
   $('leave').addEventListener('click', () => {
     endCall();
@@ -490,8 +495,8 @@ start();
 window.peerlink = {
   state,
   join: (room, name, {relayOnly = false} = {}) => {
-    state.relayOnly = relayOnly;
     $('relay-only').checked = relayOnly;
+    state.relayOnly = relayOnly;
     return join(room, name);
   },
   call,

@@ -29,6 +29,7 @@ export async function sendFile(pc, file, name, progress = () => {}) {
   const opened = new Promise((resolve, reject) => {
     channel.onopen = resolve;
     channel.onerror = event => reject(new Error(event.error ? event.error.message : 'data channel error'));
+    channel.addEventListener('close', () => reject(new Error('the data channel closed before it opened')));
   });
   const sha256 = await sha256OfBlob(file, bytes => progress({phase: 'hashing', bytes, total: file.size}));
   await opened;
@@ -40,7 +41,10 @@ export async function sendFile(pc, file, name, progress = () => {}) {
     const bytes = new Uint8Array(await file.slice(offset, offset + SLICE).arrayBuffer());
     for (let i = 0; i < bytes.length; i += CHUNK) {
       if (channel.bufferedAmount > HIGH_WATER) {
-        await new Promise(resolve => channel.addEventListener('bufferedamountlow', resolve, {once: true}));
+        await new Promise(resolve => {
+          channel.addEventListener('bufferedamountlow', resolve, {once: true});
+          channel.addEventListener('close', resolve, {once: true});
+        });
       }
       if (channel.readyState !== 'open') throw new Error('the data channel closed while sending');
       const piece = bytes.subarray(i, Math.min(i + CHUNK, bytes.length));
