@@ -98,6 +98,8 @@ async function join(room, name) {
   $('relay-line').append($('relay-label')); // the toggle stays at hand for later calls
   $('join-section').hidden = true;
   for (const id of ['room-section', 'chat-section', 'files-section', 'network-section']) $(id).hidden = false;
+  rttChart.draw(); // now that the canvases have their laid-out size
+  throughputChart.draw();
   $('room-name').textContent = room;
   $('self-name').textContent = state.self;
   history.replaceState(null, '', '#room=' + encodeURIComponent(room));
