@@ -87,7 +87,9 @@ final class ChatCommand implements Callable<Integer> {
             err.println("peerlink chat: connected to " + session.remote() + "; type lines to send, end of input "
                     + "(Ctrl-D) to hang up");
             err.flush();
-            Thread.ofVirtual().name("peerlink-chat-input").start(() -> readLines(channel, ended));
+            // A platform thread: a read blocked on standard input would pin a virtual thread's carrier for good,
+            // and the peer connection's own virtual threads need the carriers.
+            Thread.ofPlatform().daemon().name("peerlink-chat-input").start(() -> readLines(channel, ended));
             while (!ended.isDone()) {
                 session.pump(Duration.ofMillis(200));
                 if (session.peerGone()) {

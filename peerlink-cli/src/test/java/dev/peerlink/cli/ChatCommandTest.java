@@ -80,6 +80,7 @@ class ChatCommandTest {
             assertThat(bob.err.toString()).contains("alice");
             assertThat(alice.out.toString().lines()).containsExactly("bob: hi alice, ünïcödé ✓");
             assertThat(bob.out.toString().lines()).containsExactly("alice: hello bob");
+            bob.keyboard.close();
         }
     }
 
