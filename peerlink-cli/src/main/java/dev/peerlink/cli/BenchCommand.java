@@ -2,6 +2,7 @@ package dev.peerlink.cli;
 
 import dev.peerlink.bench.DataChannelBenchmark;
 import dev.peerlink.bench.IdleSignalingMemory;
+import dev.peerlink.bench.SignalingRelayLatency;
 import dev.peerlink.bench.StunLoadGenerator;
 import dev.peerlink.bench.TurnAllocationMemory;
 import dev.peerlink.bench.TurnRelayLoadGenerator;
@@ -270,7 +271,9 @@ final class BenchCommand implements Runnable {
     @Command(name = "signaling", mixinStandardHelpOptions = true,
             description = {"Measure heap per idle signaling WebSocket peer on an in-process peerlink server: a child "
                 + "JVM opens N peers joined to rooms of up to 16; compare the server JVM's used heap after full GCs "
-                + "before and after. Off-heap memory is not counted."})
+                + "before and after. Off-heap memory is not counted.",
+                "With --latency: relay latency (p50/p99) of candidate-sized signals between pairs of peers at a "
+                + "stated rate, clients in the same JVM."})
     static final class Signaling implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -278,9 +281,36 @@ final class BenchCommand implements Runnable {
         @Option(names = "--clients", paramLabel = "N", description = "Idle peers (default ${DEFAULT-VALUE}).")
         int clients = 10_000;
 
+        @Option(names = "--latency", description = "Measure relay latency instead: --pairs sender/receiver pairs, "
+                + "each sending --rate signals a second for --seconds; prints p50/p99/p99.9/max.")
+        boolean latency;
+
+        @Option(names = "--pairs", paramLabel = "N", description = "With --latency: sender/receiver pairs, one "
+                + "room each (default ${DEFAULT-VALUE}).")
+        int pairs = 100;
+
+        @Option(names = "--rate", paramLabel = "PER_SECOND", description = "With --latency: signals a second per "
+                + "pair, 1-40 (default ${DEFAULT-VALUE}).")
+        int rate = 20;
+
+        @Option(names = "--seconds", paramLabel = "S", description = "With --latency: how long to measure, after a "
+                + "3 s warm-up (default ${DEFAULT-VALUE}).")
+        int seconds = 20;
+
         @Override
         public Integer call() throws Exception {
             PrintWriter err = spec.commandLine().getErr();
+            if (latency) {
+                try {
+                    spec.commandLine().getOut().println(SignalingRelayLatency.run(pairs, rate, seconds, line -> {
+                        err.println("... " + line);
+                        err.flush();
+                    }).summary());
+                } catch (IllegalArgumentException | IllegalStateException e) {
+                    throw new UserFacingException(e.getMessage());
+                }
+                return 0;
+            }
             IdleSignalingMemory.Result result;
             try {
                 result = IdleSignalingMemory.run(clients, line -> {

@@ -51,6 +51,18 @@ final class PeerOptions {
             + "for the other peer to appear and connect (default: ${DEFAULT-VALUE}).")
     int timeoutSeconds;
 
+    @Option(names = "--stall-timeout", paramLabel = "SECONDS", defaultValue = "30", description = "Give up when "
+            + "a connected transfer makes no progress for this long (default: ${DEFAULT-VALUE}).")
+    int stallTimeoutSeconds;
+
+    Duration stallTimeout() throws UserFacingException {
+        if (stallTimeoutSeconds <= 0) {
+            throw new UserFacingException("--stall-timeout must be a positive number of seconds, not "
+                    + stallTimeoutSeconds);
+        }
+        return Duration.ofSeconds(stallTimeoutSeconds);
+    }
+
     Duration timeout() throws UserFacingException {
         if (timeoutSeconds <= 0) {
             throw new UserFacingException("--timeout must be a positive number of seconds, not " + timeoutSeconds);

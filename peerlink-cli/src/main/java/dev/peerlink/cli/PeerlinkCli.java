@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
         versionProvider = PeerlinkCli.Version.class,
         description = "A pure-Java WebRTC connectivity stack: STUN, TURN, ICE and data channels.",
         subcommands = {ServerCommand.class, StunCommand.class, NatTypeCommand.class, BenchCommand.class, LabCommand.class,
-                SendCommand.class, ReceiveCommand.class,
+                SendCommand.class, ReceiveCommand.class, ChatCommand.class,
                 CommandLine.HelpCommand.class})
 public final class PeerlinkCli {
     public static void main(String[] args) {
@@ -19,7 +19,13 @@ public final class PeerlinkCli {
 
     /** Runs a command line and returns the exit code; used by main and by tests. */
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
+        return run(args, System.in, out, err);
+    }
+
+    /** Runs a command line reading standard input from {@code in} (peerlink chat reads lines from it). */
+    public static int run(String[] args, java.io.InputStream in, PrintWriter out, PrintWriter err) {
         CommandLine commandLine = new CommandLine(new PeerlinkCli());
+        ((ChatCommand) commandLine.getSubcommands().get("chat").getCommand()).input = in;
         commandLine.setOut(out);
         commandLine.setErr(err);
         commandLine.setParameterExceptionHandler(PeerlinkCli::userMistake);

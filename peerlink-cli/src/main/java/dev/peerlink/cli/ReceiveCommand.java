@@ -41,7 +41,7 @@ final class ReceiveCommand implements Callable<Integer> {
         var err = spec.commandLine().getErr();
         try (SignaledSession session = options.join(err)) {
             FileTransfer.Received received = FileTransfer.receive(session, out, config, timeout,
-                    new PeerConnectionListener() { }, new Progress(err, "received"));
+                    options.stallTimeout(), new PeerConnectionListener() { }, new Progress(err, "received"));
             spec.commandLine().getOut().println("received " + received.saved() + " (" + received.size()
                     + " bytes, sha-256 " + received.sha256() + ") from " + received.sender());
             return 0;

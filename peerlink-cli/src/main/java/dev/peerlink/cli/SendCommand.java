@@ -38,7 +38,8 @@ final class SendCommand implements Callable<Integer> {
         var config = options.config();
         var err = spec.commandLine().getErr();
         try (SignaledSession session = options.join(err)) {
-            FileTransfer.Sent sent = FileTransfer.send(session, file, config, timeout, new PeerConnectionListener() { },
+            FileTransfer.Sent sent = FileTransfer.send(session, file, config, timeout, options.stallTimeout(),
+                    new PeerConnectionListener() { },
                     new Progress(err, "sent"));
             spec.commandLine().getOut().println("sent " + sent.name() + " (" + sent.size() + " bytes, sha-256 "
                     + sent.sha256() + ") to " + sent.receiver());

@@ -17,8 +17,9 @@ import picocli.CommandLine.Model.CommandSpec;
 
 @Command(name = "server", mixinStandardHelpOptions = true,
         description = {"Run the all-in-one peerlink server: STUN over UDP, TCP and TLS (RFC 8489), TURN (RFC 8656) "
-            + "on the same ports once --user or --static-auth-secret is given, RFC 5780 NAT behaviour discovery when "
-            + "asked, and over HTTP WebSocket signaling, /api/ice-servers (REST credentials) and /metrics.",
+            + "on the same ports (without --user or --static-auth-secret, with a random REST secret made at start "
+            + "and never shown), RFC 5780 NAT behaviour discovery when asked (then without TURN), and over HTTP the "
+            + "web app (/ and /check), WebSocket signaling, /api/ice-servers (REST credentials) and /metrics.",
             "With no options it listens on every address: 3478 (UDP, TCP), 5349 (TLS, with a self-signed "
             + "certificate made at start) and 8080 (HTTP). Flags use coturn's names. Every setting can also come from "
             + "the YAML file given with --config (key = flag without the dashes) or from the environment as "
@@ -156,8 +157,9 @@ final class ServerCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws ConfigException {
-        ServerConfig effective = effectiveConfig(System.getenv());
-        return run(effective);
+        ServerConfig configured = effectiveConfig(System.getenv());
+        ServerConfig effective = configured.withEphemeralTurnSecretIfUnconfigured();
+        return run(effective, effective != configured);
     }
 
     /** Defaults, then the YAML file, then PEERLINK_* environment variables, then the flags given. */
@@ -205,7 +207,7 @@ final class ServerCommand implements Callable<Integer> {
         return effective;
     }
 
-    private Integer run(ServerConfig effective) throws ConfigException {
+    private Integer run(ServerConfig effective, boolean ephemeralTurnSecret) throws ConfigException {
         PeerlinkServer server = PeerlinkServer.start(effective);
         CountDownLatch stopRequested = new CountDownLatch(1);
         CountDownLatch closed = new CountDownLatch(1);
@@ -225,6 +227,10 @@ final class ServerCommand implements Callable<Integer> {
         server.turn().ifPresent(service -> out.println("  TURN relays on " + service.describeRelayAddresses()
                 + " ports " + effective.turn().minPort() + "-" + effective.turn().maxPort()
                 + ", realm " + effective.turn().realm()));
+        if (ephemeralTurnSecret) {
+            out.println("  TURN credentials are signed with a random secret made at start (never shown; give "
+                    + "--static-auth-secret or --user to choose)");
+        }
         server.signalingUri().ifPresent(uri -> {
             out.println("  Signaling  " + uri);
             out.println("  Health  http://" + uri.getRawAuthority() + "/health");
@@ -232,6 +238,7 @@ final class ServerCommand implements Callable<Integer> {
             if (!effective.turn().staticAuthSecrets().isEmpty()) {
                 out.println("  ICE servers  http://" + uri.getRawAuthority() + "/api/ice-servers?user=NAME");
             }
+            out.println("  Web app  http://" + uri.getRawAuthority() + "/  (connectivity check: /check)");
         });
         if (server.tls() != null && server.tls().selfSigned()) {
             out.println("  TLS uses a self-signed development certificate, SHA-256 "

@@ -40,8 +40,9 @@ class CliPeersTest {
                     "--host-address", "127.0.0.1", "--timeout", "60"));
             CliRunner received = receive.get(120, TimeUnit.SECONDS);
             CliRunner sent = send.get(120, TimeUnit.SECONDS);
-            assertThat(received.exitCode()).as(received.err()).isZero();
-            assertThat(sent.exitCode()).as(sent.err()).isZero();
+            String both = "receive: " + received.err() + "\nsend: " + sent.err();
+            assertThat(received.exitCode()).as(both).isZero();
+            assertThat(sent.exitCode()).as(both).isZero();
             Path saved = out.resolve("payload.bin");
             assertThat(saved).exists();
             assertThat(dev.peerlink.peer.transfer.FileTransfer.sha256(saved)).isEqualTo(dev.peerlink.peer.transfer.FileTransfer.sha256(source));

@@ -1,6 +1,7 @@
 package dev.peerlink.server;
 
 import dev.peerlink.server.http.ServerHttpHandler;
+import dev.peerlink.server.http.WebAppRoutes;
 import dev.peerlink.server.stun.StunServer;
 import dev.peerlink.server.turn.TurnHttpRoutes;
 import dev.peerlink.server.turn.TurnService;
@@ -11,6 +12,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Clock;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
@@ -26,7 +28,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The all-in-one server: STUN (UDP, TCP, TLS, and RFC 5780 when asked), TURN on the same listeners when users or
  * REST secrets are configured, and over HTTP WebSocket signaling, {@code /health}, {@code /api/ice-servers} and
- * {@code /metrics}; the web app joins it later. Start it, read {@link #listeners()}, close it.
+ * {@code /metrics}, and the web app ({@code /}, {@code /check}; see {@link WebAppRoutes}). Start it, read {@link #listeners()}, close it.
  */
 public final class PeerlinkServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(PeerlinkServer.class);
@@ -102,10 +104,11 @@ public final class PeerlinkServer implements AutoCloseable {
                 .map(listener -> "\"" + listener + "\"").collect(Collectors.joining(",", "[", "]")) + "}\n";
         TurnHttpRoutes turnRoutes = new TurnHttpRoutes(stun.listeners(), turn, config.allowedOrigins(),
                 Clock.systemUTC(), stun::bindingResponses);
-        Map<String, ServerHttpHandler.Route> routes = Map.of(
-                "/health", ServerHttpHandler.Route.of(() -> ServerHttpHandler.Response.ok("application/json", health)),
-                "/api/ice-servers", turnRoutes.iceServers(),
-                "/metrics", turnRoutes.metrics());
+        Map<String, ServerHttpHandler.Route> routes = new HashMap<>(WebAppRoutes.routes());
+        routes.put("/health", ServerHttpHandler.Route.of(() -> ServerHttpHandler.Response.ok("application/json",
+                health)));
+        routes.put("/api/ice-servers", turnRoutes.iceServers());
+        routes.put("/metrics", turnRoutes.metrics());
         try {
             return SignalingServer.start(signalingConfig, group, transport, () -> new ServerHttpHandler(routes));
         } catch (IOException e) {

@@ -106,6 +106,23 @@ public record ServerConfig(
                 noUdp, noTcp, noTls, software, port, off, allowedOrigins, roomTokenSecrets, turn);
     }
 
+    /**
+     * Zero-configuration TURN: when no {@code user} and no {@code static-auth-secret} is configured, a TURN REST
+     * secret of 256 random bits made now, so that {@code /api/ice-servers} hands out working TURN credentials out
+     * of the box (the web app's relay needs them). The secret lives only in this process's memory: it is never
+     * logged or printed, and credentials it signed stop working when the server restarts. Left as it is when
+     * RFC 5780 is on (it needs a STUN-only server) or HTTP is off (nobody could fetch the credentials).
+     */
+    public ServerConfig withEphemeralTurnSecretIfUnconfigured() {
+        if (turn.enabled() || rfc5780 || noHttp) {
+            return this;
+        }
+        byte[] secret = new byte[32];
+        new java.security.SecureRandom().nextBytes(secret);
+        return withTurn(turn.withStaticAuthSecrets(List.of(
+                java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(secret))));
+    }
+
     @Override
     public String toString() { // never the room token secrets, TURN passwords or REST secrets
         return "ServerConfig[listening-ip=" + listeningIps + ", listening-port=" + listeningPort

@@ -201,6 +201,12 @@ public final class Chromium implements AutoCloseable {
             }
             return result.path("result").path("value");
         }
+
+        /** A PNG of what the tab shows now (DevTools {@code Page.captureScreenshot}). */
+        public byte[] screenshot() throws IOException {
+            JsonNode result = call(sessionId, "Page.captureScreenshot", json.createObjectNode().put("format", "png"));
+            return java.util.Base64.getDecoder().decode(result.path("data").asText());
+        }
     }
 
     private JsonNode call(String sessionId, String method, ObjectNode params) throws IOException {

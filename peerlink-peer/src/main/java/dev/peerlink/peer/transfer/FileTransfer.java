@@ -22,6 +22,7 @@ import java.util.HexFormat;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One file over a WebRTC data channel, SHA-256 verified (docs/signaling.md "File transfer"). The sender offers and
@@ -35,6 +36,8 @@ public final class FileTransfer {
     public static final int CHUNK = 64 * 1024;
     /** The sender waits while more than this is queued on the channel. */
     public static final long HIGH_WATER = 4L * 1024 * 1024;
+    /** A connected transfer that makes no progress for this long is given up (the CLI's --stall-timeout). */
+    public static final Duration DEFAULT_STALL_TIMEOUT = Duration.ofSeconds(30);
 
     /** What was sent, confirmed by the receiver. */
     public record Sent(String name, long size, String sha256, String receiver) {
@@ -47,13 +50,23 @@ public final class FileTransfer {
     private FileTransfer() {
     }
 
+    /** As {@link #send(SignaledSession, Path, PeerConnectionConfig, Duration, Duration, PeerConnectionListener,
+     * TransferProgress)} with the {@link #DEFAULT_STALL_TIMEOUT}. */
+    public static Sent send(SignaledSession session, Path file, PeerConnectionConfig config, Duration timeout,
+                            PeerConnectionListener extra, TransferProgress progress)
+            throws TransferException, InterruptedException, IOException {
+        return send(session, file, config, timeout, DEFAULT_STALL_TIMEOUT, extra, progress);
+    }
+
     /**
      * Sends {@code file} to the first peer in the session's room (or the first to join within {@code timeout}),
      * offering a connection made with {@code config}; {@code extra} hears the connection's events. Returns once the
-     * receiver answered {@code ok}; anything else is a {@link TransferException} saying what happened.
+     * receiver answered {@code ok}; anything else is a {@link TransferException} saying what happened — also a
+     * transfer that, once the channel is open, makes no progress (nothing more sent, no answer) for
+     * {@code stallTimeout}.
      */
     public static Sent send(SignaledSession session, Path file, PeerConnectionConfig config, Duration timeout,
-                            PeerConnectionListener extra, TransferProgress progress)
+                            Duration stallTimeout, PeerConnectionListener extra, TransferProgress progress)
             throws TransferException, InterruptedException, IOException {
         requireReadable(file);
         long size = Files.size(file);
@@ -86,11 +99,19 @@ public final class FileTransfer {
             }
         });
         channel.onClose(() -> verdict.complete("bad the receiver closed the channel before confirming"));
+        AtomicLong lastProgressNanos = new AtomicLong(System.nanoTime());
+        AtomicLong sentBytes = new AtomicLong();
+        TransferProgress tracked = (done, total) -> {
+            lastProgressNanos.set(System.nanoTime());
+            sentBytes.set(done);
+            progress.update(done, total);
+        };
         channel.onOpen(() -> {
+            lastProgressNanos.set(System.nanoTime());
             opened.complete(null);
             Thread.ofVirtual().name("peerlink-send").start(() -> {
                 try {
-                    stream(channel, bufferLock, file, name, size, sha256, progress);
+                    stream(channel, bufferLock, file, name, size, sha256, tracked);
                 } catch (Exception e) {
                     verdict.complete("bad sending failed: " + e.getMessage());
                 }
@@ -105,6 +126,13 @@ public final class FileTransfer {
             session.pump(Duration.ofMillis(200));
             if (session.peerGone() && !verdict.isDone()) {
                 throw new TransferException(receiver + " left before confirming the file");
+            }
+            if (opened.isDone() && !verdict.isDone()
+                    && System.nanoTime() - lastProgressNanos.get() > stallTimeout.toNanos()) {
+                long done = sentBytes.get();
+                throw new TransferException("the transfer to " + receiver + " stalled: no progress for "
+                        + stallTimeout.toSeconds() + " s (" + done + " of " + size + " bytes sent"
+                        + (done == size ? ", no confirmation" : "") + ")");
             }
         }
         String answer = verdictOf(verdict);
@@ -149,27 +177,26 @@ public final class FileTransfer {
         channel.send("end");
     }
 
-    /**
-     * Waits for an offer in the session's room (within {@code timeout}), answers it with a connection made with
-     * {@code config}, and saves the file the sender sends into {@code out}. Returns once the whole file arrived
-     * intact; anything else is a {@link TransferException} saying what happened.
-     */
+    /** As {@link #receive(SignaledSession, Path, PeerConnectionConfig, Duration, Duration, PeerConnectionListener,
+     * TransferProgress)} with the {@link #DEFAULT_STALL_TIMEOUT}. */
     public static Received receive(SignaledSession session, Path out, PeerConnectionConfig config, Duration timeout,
                                    PeerConnectionListener extra, TransferProgress progress)
             throws TransferException, InterruptedException {
+        return receive(session, out, config, timeout, DEFAULT_STALL_TIMEOUT, extra, progress);
+    }
+
+    /**
+     * Waits for an offer in the session's room (within {@code timeout}), answers it with a connection made with
+     * {@code config}, and saves the file the sender sends into {@code out}. Returns once the whole file arrived
+     * intact; anything else is a {@link TransferException} saying what happened — also a channel on which nothing
+     * arrives for {@code stallTimeout} before the file is complete.
+     */
+    public static Received receive(SignaledSession session, Path out, PeerConnectionConfig config, Duration timeout,
+                                   Duration stallTimeout, PeerConnectionListener extra, TransferProgress progress)
+            throws TransferException, InterruptedException {
         requireDirectory(out);
         long deadline = System.nanoTime() + timeout.toNanos();
-        ServerMessage.Signal offer = null;
-        while (offer == null) {
-            if (System.nanoTime() > deadline) {
-                throw new TransferException("no sender offered a file in room " + session.room() + " within "
-                        + timeout.toSeconds() + " s");
-            }
-            if (session.pump(Duration.ofMillis(200)) instanceof ServerMessage.Signal signal
-                    && signal.kind() == SignalKind.OFFER) {
-                offer = signal;
-            }
-        }
+        ServerMessage.Signal offer = session.awaitOffer(deadline, timeout, "no sender offered a file");
         CompletableFuture<Outcome> outcome = new CompletableFuture<>();
         CompletableFuture<Void> opened = new CompletableFuture<>();
         Receiver receiver = new Receiver(out, outcome, progress);
@@ -177,6 +204,7 @@ public final class FileTransfer {
             @Override
             public void onDataChannel(DataChannel channel) {
                 if (channel.label().equals(LABEL)) {
+                    receiver.lastActivityNanos = System.nanoTime();
                     opened.complete(null);
                     receiver.channel = channel;
                     channel.onMessage(receiver::accept);
@@ -206,9 +234,16 @@ public final class FileTransfer {
             if (session.peerGone() && !outcome.isDone()) {
                 receiver.fail(offer.from() + " left before the file was complete");
             }
+            if (opened.isDone() && !outcome.isDone()
+                    && System.nanoTime() - receiver.lastActivityNanos > stallTimeout.toNanos()) {
+                receiver.stalled = true;
+                receiver.fail("the transfer from " + offer.from() + " stalled: nothing arrived for "
+                        + stallTimeout.toSeconds() + " s (" + receiver.received + " bytes so far)");
+            }
         }
-        // Let the sender read the verdict before this side closes: wait for its bye (bounded).
-        long lingerUntil = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        // Let the sender read the verdict before this side closes: wait for its bye (bounded). A stalled sender is
+        // not waited for.
+        long lingerUntil = System.nanoTime() + (receiver.stalled ? 0 : Duration.ofSeconds(10).toNanos());
         while (!session.peerGone() && System.nanoTime() < lingerUntil) {
             try {
                 session.pump(Duration.ofMillis(200));
@@ -275,12 +310,14 @@ public final class FileTransfer {
         private final CompletableFuture<Outcome> outcome;
         private final TransferProgress progress;
         volatile DataChannel channel;
+        volatile long lastActivityNanos = System.nanoTime();
+        boolean stalled;
         private long size = -1;
         private String expectedSha;
         private Path target;
         private OutputStream stream;
         private MessageDigest digest;
-        private long received;
+        private volatile long received;
 
         Receiver(Path out, CompletableFuture<Outcome> outcome, TransferProgress progress) {
             this.out = out;
@@ -292,6 +329,7 @@ public final class FileTransfer {
             if (outcome.isDone()) {
                 return;
             }
+            lastActivityNanos = System.nanoTime();
             try {
                 if (target == null) {
                     header(message);

@@ -9,6 +9,7 @@ import dev.peerlink.peer.PeerConnectionState;
 import dev.peerlink.signaling.client.SignalingClient;
 import dev.peerlink.signaling.client.SignalingException;
 import dev.peerlink.signaling.protocol.ServerMessage;
+import dev.peerlink.signaling.protocol.SignalKind;
 import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -115,6 +116,21 @@ public final class SignaledSession implements AutoCloseable {
         if (failure == null) {
             failure = message;
         }
+    }
+
+    /**
+     * Waits until {@code deadlineNanos} (a {@link System#nanoTime()} value) for another peer's offer; past it, fails
+     * with {@code "<nobody> in room R within N s"}.
+     */
+    public ServerMessage.Signal awaitOffer(long deadlineNanos, Duration timeout, String nobody)
+            throws TransferException, InterruptedException {
+        while (System.nanoTime() <= deadlineNanos) {
+            if (pump(Duration.ofMillis(200)) instanceof ServerMessage.Signal signal
+                    && signal.kind() == SignalKind.OFFER) {
+                return signal;
+            }
+        }
+        throw new TransferException(nobody + " in room " + room + " within " + timeout.toSeconds() + " s");
     }
 
     /** Throws if the session failed (connection failed, peer left, server gone). */

@@ -40,8 +40,16 @@ public final class ServerHttpHandler extends SimpleChannelInboundHandler<FullHtt
         }
     }
 
-    /** A route's answer. */
-    public record Response(int status, String contentType, String text) {
+    /** A route's answer; {@code headers} are extra response headers (e.g. a Content-Security-Policy). */
+    public record Response(int status, String contentType, String text, Map<String, String> headers) {
+        public Response {
+            headers = Map.copyOf(headers);
+        }
+
+        public Response(int status, String contentType, String text) {
+            this(status, contentType, text, Map.of());
+        }
+
         public static Response ok(String contentType, String text) {
             return new Response(200, contentType, text);
         }
@@ -118,6 +126,7 @@ public final class ServerHttpHandler extends SimpleChannelInboundHandler<FullHtt
         if (allow != null) {
             response.headers().set(HttpHeaderNames.ALLOW, allow);
         }
+        answer.headers().forEach((name, value) -> response.headers().set(name, value));
         HttpUtil.setKeepAlive(response, keepAlive);
         var written = ctx.writeAndFlush(response);
         if (!keepAlive) {
