@@ -41,6 +41,8 @@ public final class LabPeer {
     public static final String CONNECTED = "connected=";
     public static final String FAILED = "failed=";
     public static final String SHA_OK = "sha256=ok";
+    /** How long the selected pair must hold before the file goes (and the path is read). */
+    static final Duration SETTLE = Duration.ofSeconds(2);
 
     private LabPeer() {
     }
@@ -96,7 +98,9 @@ public final class LabPeer {
                 if (sender) {
                     Path file = directory.resolve("payload.bin");
                     Files.write(file, LabPayload.bytes(seed, size));
-                    FileTransfer.send(session, file, config, limit, timing, TransferProgress.NONE);
+                    // The path is judged once ICE has settled on it (renomination may replace the first pair).
+                    FileTransfer.send(session, file, config, limit, FileTransfer.DEFAULT_STALL_TIMEOUT, SETTLE,
+                            timing, TransferProgress.NONE);
                     transfer = SHA_OK; // the receiver answered ok: its SHA-256 matched ours
                 } else {
                     FileTransfer.Received received = FileTransfer.receive(session, directory, config, limit, timing,

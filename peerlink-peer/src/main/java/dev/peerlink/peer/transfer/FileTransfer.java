@@ -68,6 +68,19 @@ public final class FileTransfer {
     public static Sent send(SignaledSession session, Path file, PeerConnectionConfig config, Duration timeout,
                             Duration stallTimeout, PeerConnectionListener extra, TransferProgress progress)
             throws TransferException, InterruptedException, IOException {
+        return send(session, file, config, timeout, stallTimeout, Duration.ZERO, extra, progress);
+    }
+
+    /**
+     * As above; with a positive {@code settle}, the file waits after the channel opens until ICE's selected pair has
+     * stayed the same for that long (at most {@value #MAX_SETTLE_ROUNDS} times as long): the controlling agent
+     * nominates the first pair that works and then a better one when it succeeds (RFC 8445 §8.1.1), and a
+     * measurement of the path — the NAT lab's — wants the one ICE settles on.
+     */
+    public static Sent send(SignaledSession session, Path file, PeerConnectionConfig config, Duration timeout,
+                            Duration stallTimeout, Duration settle, PeerConnectionListener extra,
+                            TransferProgress progress)
+            throws TransferException, InterruptedException, IOException {
         requireReadable(file);
         long size = Files.size(file);
         String sha256 = sha256(file);
@@ -111,6 +124,8 @@ public final class FileTransfer {
             opened.complete(null);
             Thread.ofVirtual().name("peerlink-send").start(() -> {
                 try {
+                    awaitSettledPath(connection, settle);
+                    lastProgressNanos.set(System.nanoTime());
                     stream(channel, bufferLock, file, name, size, sha256, tracked);
                 } catch (Exception e) {
                     verdict.complete("bad sending failed: " + e.getMessage());
@@ -142,6 +157,35 @@ public final class FileTransfer {
                     + answer.replaceFirst("^bad ?", ""));
         }
         return new Sent(name, size, sha256, receiver);
+    }
+
+    private static final int MAX_SETTLE_ROUNDS = 6;
+
+    /** Waits until the selected pair (its two addresses) has not changed for {@code settle}; bounded. */
+    private static void awaitSettledPath(dev.peerlink.peer.PeerConnection connection, Duration settle)
+            throws InterruptedException {
+        if (settle.isZero() || settle.isNegative()) {
+            return;
+        }
+        long giveUpAt = System.nanoTime() + settle.toNanos() * MAX_SETTLE_ROUNDS;
+        String path = null;
+        long sinceNanos = System.nanoTime();
+        while (System.nanoTime() - giveUpAt < 0) {
+            String now;
+            try {
+                var stats = connection.getStats().get(1, java.util.concurrent.TimeUnit.SECONDS);
+                now = stats.localAddress() + "/" + stats.remoteAddress();
+            } catch (ExecutionException | java.util.concurrent.TimeoutException e) {
+                return; // no stats: nothing to wait for
+            }
+            if (!now.equals(path)) {
+                path = now;
+                sinceNanos = System.nanoTime();
+            } else if (System.nanoTime() - sinceNanos >= settle.toNanos()) {
+                return;
+            }
+            Thread.sleep(100);
+        }
     }
 
     private static String verdictOf(CompletableFuture<String> verdict) throws InterruptedException {
