@@ -119,17 +119,9 @@ class WebAppBrowserTest {
                 "!!(peerlink.state.chat && peerlink.state.chat.readyState === 'open')").asBoolean());
     }
 
-    /** Deterministic test bytes, the same in Java and in the page (xorshift32). */
+    /** Deterministic test bytes, the same in Java and in the page (xorshift32, as the lab's payload). */
     private static byte[] bytes(int size, int seed) {
-        byte[] out = new byte[size];
-        int x = seed;
-        for (int i = 0; i < size; i++) {
-            x ^= x << 13;
-            x ^= x >>> 17;
-            x ^= x << 5;
-            out[i] = (byte) x;
-        }
-        return out;
+        return dev.peerlink.lab.LabPayload.bytes(seed, size);
     }
 
     private static final String MAKE_FILE = """
