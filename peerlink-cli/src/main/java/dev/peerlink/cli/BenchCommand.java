@@ -33,6 +33,14 @@ final class BenchCommand implements Runnable {
         spec.commandLine().usage(spec.commandLine().getOut());
     }
 
+    /** Progress lines for stderr, "... " first, flushed so that they show as they come. */
+    static java.util.function.Consumer<String> progress(PrintWriter err) {
+        return line -> {
+            err.println("... " + line);
+            err.flush();
+        };
+    }
+
     @Command(name = "stun", mixinStandardHelpOptions = true,
             description = {"Measure STUN Binding responses per second over UDP on one client flow, keeping a window "
                 + "of requests in flight; report rate, loss and round-trip times.",
@@ -81,7 +89,7 @@ final class BenchCommand implements Runnable {
             List<StunLoadGenerator.Result> results = new ArrayList<>();
             for (int i = 0; i < runs.size(); i++) {
                 err.println("... " + names.get(i));
-                StunLoadGenerator.Result result = StunLoadGenerator.run(runs.get(i), line -> err.println("... " + line));
+                StunLoadGenerator.Result result = StunLoadGenerator.run(runs.get(i), progress(err));
                 results.add(result);
                 out.println(names.get(i) + ": " + result.summary());
                 out.flush();
@@ -181,7 +189,7 @@ final class BenchCommand implements Runnable {
                     err.println("... " + names.get(i) + ", payload " + payload + " B");
                     TurnRelayLoadGenerator.Result r;
                     try {
-                        r = TurnRelayLoadGenerator.run(options, line -> err.println("... " + line));
+                        r = TurnRelayLoadGenerator.run(options, progress(err));
                     } catch (IllegalStateException | IllegalArgumentException e) {
                         throw new UserFacingException(names.get(i) + ": " + e.getMessage());
                     }
@@ -244,10 +252,7 @@ final class BenchCommand implements Runnable {
                 TurnAllocationMemory.ExternalResult external;
                 try {
                     external = TurnAllocationMemory.runExternal(HostPort.parse(server, 3478).resolve(),
-                            user.substring(0, colon), user.substring(colon + 1), pid, count, line -> {
-                                err.println("... " + line);
-                                err.flush();
-                            });
+                            user.substring(0, colon), user.substring(colon + 1), pid, count, progress(err));
                 } catch (IllegalArgumentException | IllegalStateException | java.io.IOException e) {
                     throw new UserFacingException(e.getMessage());
                 }
@@ -256,10 +261,7 @@ final class BenchCommand implements Runnable {
             }
             TurnAllocationMemory.Result result;
             try {
-                result = TurnAllocationMemory.run(count, line -> {
-                    err.println("... " + line);
-                    err.flush();
-                });
+                result = TurnAllocationMemory.run(count, progress(err));
             } catch (IllegalArgumentException | IllegalStateException e) {
                 throw new UserFacingException(e.getMessage());
             }
@@ -302,10 +304,7 @@ final class BenchCommand implements Runnable {
             PrintWriter err = spec.commandLine().getErr();
             if (latency) {
                 try {
-                    spec.commandLine().getOut().println(SignalingRelayLatency.run(pairs, rate, seconds, line -> {
-                        err.println("... " + line);
-                        err.flush();
-                    }).summary());
+                    spec.commandLine().getOut().println(SignalingRelayLatency.run(pairs, rate, seconds, progress(err)).summary());
                 } catch (IllegalArgumentException | IllegalStateException e) {
                     throw new UserFacingException(e.getMessage());
                 }
@@ -313,10 +312,7 @@ final class BenchCommand implements Runnable {
             }
             IdleSignalingMemory.Result result;
             try {
-                result = IdleSignalingMemory.run(clients, line -> {
-                    err.println("... " + line);
-                    err.flush();
-                });
+                result = IdleSignalingMemory.run(clients, progress(err));
             } catch (IllegalArgumentException | IllegalStateException e) {
                 throw new UserFacingException(e.getMessage());
             }
@@ -372,10 +368,7 @@ final class BenchCommand implements Runnable {
             }
             List<DataChannelBenchmark.Result> results;
             try {
-                results = DataChannelBenchmark.run(options, line -> {
-                    err.println("... " + line);
-                    err.flush();
-                });
+                results = DataChannelBenchmark.run(options, progress(err));
             } catch (java.io.IOException | IllegalStateException e) {
                 throw new UserFacingException("the data-channel benchmark failed: " + e.getMessage());
             }
