@@ -205,6 +205,8 @@ public final class IceAgent {
     private CandidatePair nominating;
     /** After an ICE restart, until a pair of the new session is selected: data still goes on the old pair. */
     private boolean restarting;
+    /** {@link IceEvent.Writable} has been announced. */
+    private boolean writable;
     /** Consent expired with no other pair to use: FAILED until an ICE restart. */
     private boolean consentLost;
     private boolean closed;
@@ -1247,6 +1249,10 @@ public final class IceAgent {
         valid.valid = true;
         valid.peerProven = true;
         pair.validPair = valid;
+        if (!writable) {
+            writable = true;
+            events.add(new IceEvent.Writable());
+        }
         // §7.2.5.3.3: success, and pairs of the same foundation may now go.
         pair.state = CandidatePairState.SUCCEEDED;
         String foundation = pair.foundation();
@@ -1351,16 +1357,17 @@ public final class IceAgent {
     // --------------------------------------------------------------------------------------------- sending
 
     /**
-     * Queues {@code data} (position to limit, copied) on the selected pair, through the TURN allocation when its
-     * local candidate is relayed; false when there is none, consent for it expired, or its allocation is gone.
+     * Queues {@code data} (position to limit, copied) on the selected pair — before one is selected, on the best
+     * valid pair ({@link IceEvent.Writable}) — through the TURN allocation when its local candidate is relayed; false
+     * when there is none, consent for it expired, or its allocation is gone.
      */
     public boolean send(ByteBuffer data, long nowNanos) {
         if (closed) {
             return false;
         }
         tick(nowNanos);
-        CandidatePair pair = selected;
-        if (pair == null || pair.consentExpired) {
+        CandidatePair pair = dataPair();
+        if (pair == null) {
             return false;
         }
         byte[] bytes = new byte[data.remaining()];
@@ -1372,6 +1379,26 @@ public final class IceAgent {
         pair.bytesSent += bytes.length;
         pair.lastSentNanos = now;
         return true;
+    }
+
+    /**
+     * The selected pair; before there is one, the highest-priority valid pair (RFC 8445 §12.1: an agent "MAY send data
+     * on any valid pair before selected pairs have been produced"). Null without consent.
+     */
+    private CandidatePair dataPair() {
+        CandidatePair pair = selected;
+        if (pair != null) {
+            return pair.consentExpired ? null : pair;
+        }
+        if (consentLost) {
+            return null;
+        }
+        for (CandidatePair candidate : pairs) {
+            if (candidate.valid && !candidate.consentExpired) {
+                return candidate; // pairs are in priority order
+            }
+        }
+        return null;
     }
 
     public Optional<Transmit> pollTransmit() {

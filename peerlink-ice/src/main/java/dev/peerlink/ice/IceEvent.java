@@ -15,6 +15,14 @@ public sealed interface IceEvent {
     record StateChanged(IceConnectionState state) implements IceEvent {
     }
 
+    /**
+     * A pair is valid, so data can go before one is selected (RFC 8445 §12.1: an agent "MAY send data on any valid
+     * pair before selected pairs have been produced"): {@link IceAgent#send} works from here on. Once per agent; a
+     * DTLS client can start its handshake now instead of waiting for the nomination.
+     */
+    record Writable() implements IceEvent {
+    }
+
     /** The pair data is now sent on; both candidates carry their types. */
     record SelectedPairChanged(IceCandidate local, IceCandidate remote) implements IceEvent {
     }

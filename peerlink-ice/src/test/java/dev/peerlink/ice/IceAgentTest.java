@@ -314,6 +314,28 @@ class IceAgentTest {
     }
 
     @Test
+    void dataGoesOnTheFirstValidPairBeforeTheNominationAndIsReceived() {
+        Node[] nodes = twoAgents(agent(IceRole.CONTROLLING, 24), agent(IceRole.CONTROLLED, 25), false);
+        Node a = nodes[0];
+        Node b = nodes[1];
+        assertThat(b.agent.send(ByteBuffer.wrap(new byte[] {22}), 0)).isFalse(); // no valid pair yet
+
+        // RFC 8445 §12.1: once B's own check has succeeded, data may go before anything is nominated.
+        assertThat(wire.runUntil(() -> b.events.stream().anyMatch(IceEvent.Writable.class::isInstance),
+                SECOND)).isTrue();
+        assertThat(b.agent.selectedPair()).isEmpty();
+        assertThat(connected(b)).isFalse();
+        byte[] early = {22, 1, 2, 3};
+        assertThat(b.agent.send(ByteBuffer.wrap(early), wire.now)).isTrue();
+        wire.runFor(DELAY);
+        assertThat(a.received()).containsExactly(early); // A answered B's check on that pair, so it accepts it
+
+        assertThat(wire.runUntil(() -> connected(a) && connected(b), 5 * SECOND)).isTrue();
+        assertThat(b.events.stream().filter(IceEvent.Writable.class::isInstance)).hasSize(1); // once per agent
+        assertThat(a.events.stream().filter(IceEvent.Writable.class::isInstance)).hasSize(1);
+    }
+
+    @Test
     void dataSentOnTheSelectedPairArrivesIntactAndStrangersAreIgnored() {
         Node[] nodes = twoAgents(agent(IceRole.CONTROLLING, 18), agent(IceRole.CONTROLLED, 19), false);
         Node a = nodes[0];

@@ -25,6 +25,8 @@ import dev.peerlink.sdp.Origin;
 import dev.peerlink.sdp.SdpParseException;
 import dev.peerlink.sdp.SessionDescription;
 import dev.peerlink.sdp.SetupRole;
+import dev.peerlink.stun.transport.NettyTransport;
+import io.netty.channel.EventLoopGroup;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.security.SecureRandom;
@@ -79,11 +81,11 @@ public final class PeerConnection implements AutoCloseable {
     static final int RECEIVE_WINDOW = 2 * 1024 * 1024;
     /**
      * The ICE pacing interval Ta (RFC 8445 §14.2: configurable, never below 5 ms; 50 ms is the library default).
-     * With regular nomination the controlling side nominates one Ta after its check succeeds, so at 50 ms that wait
-     * was most of the time to connect on a short path. One data-channel session has few candidate pairs, so checks
-     * every 10 ms are still only a few small packets.
+     * With regular nomination the controlling side nominates one Ta after its check succeeds; DTLS no longer waits
+     * for that ({@link IceEvent.Writable}), but the nomination still ends the connect when the handshake is quicker
+     * than Ta. One data-channel session has few candidate pairs, so checks every 5 ms are still a few small packets.
      */
-    static final java.time.Duration ICE_TA = java.time.Duration.ofMillis(10);
+    static final java.time.Duration ICE_TA = java.time.Duration.ofMillis(5);
     /** RFC 8841 §6.1: the peer's limit when its description has no {@code a=max-message-size}. */
     private static final long DEFAULT_PEER_MAX_MESSAGE_SIZE = 65536;
     private static final int SCTP_PORT = 5000;
@@ -121,11 +123,13 @@ public final class PeerConnection implements AutoCloseable {
     private volatile DtlsTransport dtlsForIce;
     private final List<byte[]> earlyDtls = new ArrayList<>();
     /**
-     * DTLS records ICE could not send yet (no selected pair): a DTLS server answers the ClientHello as soon as it
-     * arrives, which can be before our checks have picked a pair; dropped, that flight would wait for the peer's
-     * retransmission timer (RFC 6347 §4.2.4). Sent once ICE connects. Peer loop only.
+     * DTLS records ICE could not send yet (no valid pair): a DTLS server answers the ClientHello as soon as it
+     * arrives, which can be before our own check on that path has succeeded; dropped, that flight would wait for the
+     * peer's retransmission timer (RFC 6347 §4.2.4). Sent on {@link IceEvent.Writable}. Peer loop only.
      */
     private final List<byte[]> dtlsAwaitingIce = new ArrayList<>();
+    /** ICE has a valid pair ({@link IceEvent.Writable}): data, DTLS first, can go. */
+    private boolean iceWritable;
     private static final int MAX_DTLS_AWAITING_ICE = 64;
     private DataChannelManager manager;
     /**
@@ -141,6 +145,17 @@ public final class PeerConnection implements AutoCloseable {
     private ScheduledFuture<?> timer;
     private long timerDeadline = Long.MAX_VALUE;
     private boolean closed;
+
+    /**
+     * The ICE event loops every peer connection of this JVM shares (daemon threads, made on first use, one per core):
+     * a session then holds no thread of its own, and opening one starts none (that was most of the ~1 ms an
+     * {@link IceSession} took to open, on the path from createOffer to connected).
+     */
+    private static final class SharedIceLoops {
+        static final NettyTransport TRANSPORT = NettyTransport.best();
+        static final EventLoopGroup GROUP = TRANSPORT.newEventLoopGroup(Runtime.getRuntime().availableProcessors(),
+                Thread.ofPlatform().name("peerlink-ice-", 0).daemon().factory());
+    }
 
     private PeerConnection(PeerConnectionConfig config, PeerConnectionListener listener) {
         this.config = config;
@@ -475,6 +490,8 @@ public final class PeerConnection implements AutoCloseable {
             server.applyTo(iceConfig);
         }
         ice = IceSession.builder(iceConfig.build())
+                .transport(SharedIceLoops.TRANSPORT)
+                .eventLoopGroup(SharedIceLoops.GROUP)
                 .gatherer(config.gatherer())
                 .ports(config.ports())
                 .mdns(config.mdns())
@@ -562,7 +579,7 @@ public final class PeerConnection implements AutoCloseable {
         earlyDtls.clear();
         dtlsForIce = dtls;
         setState(PeerConnectionState.CONNECTING);
-        if (dtlsRole == DtlsRole.SERVER || iceUp(ice.state())) {
+        if (dtlsRole == DtlsRole.SERVER || iceWritable) {
             dtls.start();
         }
     }
@@ -571,8 +588,8 @@ public final class PeerConnection implements AutoCloseable {
         if (closed) {
             return;
         }
-        if (ice != null && iceUp(ice.state())) {
-            ice.send(record); // ICE connected meanwhile
+        if (ice != null && iceWritable) {
+            ice.send(record); // ICE found a valid pair meanwhile
         } else if (dtlsAwaitingIce.size() < MAX_DTLS_AWAITING_ICE) {
             dtlsAwaitingIce.add(record);
         }
@@ -583,10 +600,6 @@ public final class PeerConnection implements AutoCloseable {
             ice.send(record);
         }
         dtlsAwaitingIce.clear();
-    }
-
-    private static boolean iceUp(IceConnectionState state) {
-        return state == IceConnectionState.CONNECTED || state == IceConnectionState.COMPLETED;
     }
 
     /** Runs on ICE's thread: DTLS datagrams go straight to DTLS once it exists; every other event, in order, to the loop. */
@@ -629,15 +642,17 @@ public final class PeerConnection implements AutoCloseable {
                 gatheringAnnouncedComplete = true;
                 deliver(() -> listener.onIceCandidate(null));
             }
+            case IceEvent.Writable writable -> {
+                // RFC 8445 §12.1: a valid pair carries data before the nomination, so DTLS need not wait for it.
+                iceWritable = true;
+                sendDtlsAwaitingIce();
+                if (dtls != null) {
+                    dtls.start(); // the client speaks first once ICE has a pair (a no-op when started)
+                }
+            }
             case IceEvent.StateChanged changed -> {
                 IceConnectionState iceState = changed.state();
                 deliver(() -> listener.onIceConnectionStateChange(iceState));
-                if (iceUp(iceState)) {
-                    sendDtlsAwaitingIce();
-                }
-                if (iceUp(iceState) && dtls != null) {
-                    dtls.start(); // the client speaks first once ICE has a pair (a no-op when started)
-                }
                 switch (iceState) {
                     case CHECKING -> {
                         if (state == PeerConnectionState.NEW) {
