@@ -33,7 +33,8 @@ import java.util.function.Consumer;
  * that namespace's link (198.19.0.0/16); signaling between Java and Chromium goes through DevTools.
  *
  * <p>Connect time: from just before the offer is created to the offerer's data channel {@code open}, one fresh pair
- * of peer connections per connect (after one uncounted warm-up connect). Throughput: on the last connect, the
+ * of peer connections per connect, after {@code warmupConnects} uncounted ones (the JIT compiles the handshake
+ * code meanwhile: the first connects of a fresh JVM run interpreted code, see docs/benchmarks.md). Throughput: on the last connect, the
  * offerer sends {@code bytes} over its reliable ordered channel in binary messages of {@code messageSize} bytes,
  * keeping its {@code bufferedAmount} under {@link #HIGH_WATER} and waiting for the low-threshold event
  * ({@link #LOW_WATER}); the receiver checks each message's sequence number, length and last byte and times the
@@ -82,12 +83,14 @@ public final class DataChannelBenchmark {
      * @param bytes       bytes to transfer per pair
      * @param messageSize bytes per message (the last may be shorter), 8 B to 256 KiB
      * @param connects    timed connects per pair (median reported)
+     * @param warmupConnects uncounted connects per pair before the timed ones
      * @param pairs       what to measure, in this order
      */
-    public record Options(long bytes, int messageSize, int connects, List<Pair> pairs) {
+    public record Options(long bytes, int messageSize, int connects, int warmupConnects, List<Pair> pairs) {
         public static final long DEFAULT_BYTES = 128L * 1024 * 1024;
         public static final int DEFAULT_MESSAGE_SIZE = 64 * 1024;
         public static final int DEFAULT_CONNECTS = 10;
+        public static final int DEFAULT_WARMUP_CONNECTS = 20;
 
         public Options {
             if (messageSize < 8 || messageSize > PeerConnection.MAX_MESSAGE_SIZE) {
@@ -103,6 +106,9 @@ public final class DataChannelBenchmark {
             }
             if (connects < 1 || connects > 1000) {
                 throw new IllegalArgumentException("connects must be from 1 to 1000, not " + connects);
+            }
+            if (warmupConnects < 0 || warmupConnects > 1000) {
+                throw new IllegalArgumentException("warm-up connects must be from 0 to 1000, not " + warmupConnects);
             }
             pairs = List.copyOf(pairs);
             if (pairs.isEmpty()) {
@@ -212,7 +218,7 @@ public final class DataChannelBenchmark {
         double[] connects = new double[options.connects()];
         Transfer transfer = null;
         double cpu = 0;
-        for (int i = -1; i < options.connects(); i++) {
+        for (int i = -options.warmupConnects(); i < options.connects(); i++) {
             boolean last = i == options.connects() - 1;
             try (JavaPeer offerer = new JavaPeer(config(loopback));
                  JavaPeer answerer = new JavaPeer(config(loopback))) {
@@ -481,7 +487,7 @@ public final class DataChannelBenchmark {
         double[] connects = new double[options.connects()];
         Transfer transfer = null;
         double cpu = 0;
-        for (int i = -1; i < options.connects(); i++) {
+        for (int i = -options.warmupConnects(); i < options.connects(); i++) {
             boolean last = i == options.connects() - 1;
             try (JavaPeer offerer = new JavaPeer(config(gatherer))) {
                 page.evaluate("bench.reset(%d, %d)".formatted(options.bytes(), options.messageSize()));
@@ -563,7 +569,7 @@ public final class DataChannelBenchmark {
         double[] connects = new double[options.connects()];
         Transfer transfer = null;
         double cpu = 0;
-        for (int i = -1; i < options.connects(); i++) {
+        for (int i = -options.warmupConnects(); i < options.connects(); i++) {
             boolean last = i == options.connects() - 1;
             try {
                 page.evaluate("bench.reset(%d, %d)".formatted(options.bytes(), options.messageSize()));
@@ -729,10 +735,10 @@ public final class DataChannelBenchmark {
                     r.megabytesPerSecond(), r.megabytesPerCpuSecond(), delivered, versus));
         }
         out.append(String.format(Locale.ROOT, "%nconnect: offer created → offerer's channel open, %d connects "
-                + "(+1 warm-up); throughput: %,d B in %,d-byte binary messages on one reliable ordered channel, "
+                + "(after %d uncounted); throughput: %,d B in %,d-byte binary messages on one reliable ordered channel, "
                 + "bufferedAmount ≤ %d MiB with low threshold %d MiB, timed at the receiver (MB = 10^6 B); "
                 + "CPU second = CPU time of this JVM and its Chromium processes during the transfer%n",
-                options.connects(), options.bytes(), options.messageSize(), HIGH_WATER >> 20, LOW_WATER >> 20));
+                options.connects(), options.warmupConnects(), options.bytes(), options.messageSize(), HIGH_WATER >> 20, LOW_WATER >> 20));
         return out.toString();
     }
 

@@ -23,7 +23,7 @@ class DataChannelBenchmarkTest {
         // 1 MiB plus a short last message, so the odd-length tail is checked too.
         long bytes = 1024 * 1024 + 1000;
         int messageSize = 64 * 1024;
-        DataChannelBenchmark.Options options = new DataChannelBenchmark.Options(bytes, messageSize, 2,
+        DataChannelBenchmark.Options options = new DataChannelBenchmark.Options(bytes, messageSize, 2, 1,
                 List.of(DataChannelBenchmark.Pair.JAVA_JAVA, DataChannelBenchmark.Pair.JAVA_CHROMIUM,
                         DataChannelBenchmark.Pair.CHROMIUM_CHROMIUM));
         List<String> progress = new ArrayList<>();
@@ -53,12 +53,14 @@ class DataChannelBenchmarkTest {
     @Test
     void optionsOutsideTheirRangesAreRefusedWithTheReason() {
         List<DataChannelBenchmark.Pair> all = List.of(DataChannelBenchmark.Pair.JAVA_JAVA);
-        assertThatThrownBy(() -> new DataChannelBenchmark.Options(1 << 20, 512 * 1024, 2, all))
+        assertThatThrownBy(() -> new DataChannelBenchmark.Options(1 << 20, 512 * 1024, 2, 1, all))
                 .hasMessageContaining("message size must be from 8 to 262144");
-        assertThatThrownBy(() -> new DataChannelBenchmark.Options(100, 1024, 2, all))
+        assertThatThrownBy(() -> new DataChannelBenchmark.Options(100, 1024, 2, 1, all))
                 .hasMessageContaining("at least one message");
-        assertThatThrownBy(() -> new DataChannelBenchmark.Options(1 << 20, 1024, 0, all))
+        assertThatThrownBy(() -> new DataChannelBenchmark.Options(1 << 20, 1024, 0, 1, all))
                 .hasMessageContaining("connects must be from 1 to 1000");
+        assertThatThrownBy(() -> new DataChannelBenchmark.Options(1 << 20, 1024, 2, -1, all))
+                .hasMessageContaining("warm-up connects must be from 0 to 1000");
         assertThatThrownBy(() -> DataChannelBenchmark.Pair.parse("java-firefox"))
                 .hasMessageContaining("unknown pair 'java-firefox'");
     }

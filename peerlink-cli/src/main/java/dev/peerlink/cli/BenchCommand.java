@@ -347,6 +347,11 @@ final class BenchCommand implements Runnable {
                 + "${DEFAULT-VALUE}).")
         int connects = DataChannelBenchmark.Options.DEFAULT_CONNECTS;
 
+        @Option(names = "--warmup-connects", paramLabel = "N", description = "Uncounted connects per pair before the "
+                + "timed ones, so the JIT has compiled the handshake code (default ${DEFAULT-VALUE}; 0 times a cold "
+                + "JVM).")
+        int warmupConnects = DataChannelBenchmark.Options.DEFAULT_WARMUP_CONNECTS;
+
         @Option(names = "--pairs", split = ",", paramLabel = "PAIR", description = "Any of java-java, java-chromium, "
                 + "chromium-chromium (default: all three).")
         List<String> pairs = List.of("java-java", "java-chromium", "chromium-chromium");
@@ -357,7 +362,7 @@ final class BenchCommand implements Runnable {
             PrintWriter err = spec.commandLine().getErr();
             DataChannelBenchmark.Options options;
             try {
-                options = new DataChannelBenchmark.Options(bytes, messageSize, connects,
+                options = new DataChannelBenchmark.Options(bytes, messageSize, connects, warmupConnects,
                         pairs.stream().map(DataChannelBenchmark.Pair::parse).toList());
             } catch (IllegalArgumentException e) {
                 throw new UserFacingException(e.getMessage());
