@@ -13,6 +13,7 @@ import java.util.Vector;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
@@ -65,8 +66,10 @@ import org.slf4j.LoggerFactory;
  *       {@link DtlsEvent}s: {@link DtlsEvent.Connected}, then {@link DtlsEvent.DataReceived}s, then one of
  *       {@link DtlsEvent.Closed} or {@link DtlsEvent.Failed}.</li>
  * </ol>
- * Bouncy Castle's DTLS is blocking: its handshake and then the read loop run on one virtual thread per connection,
- * which parks (holding no carrier thread) while it waits on the inbound queue. Bouncy Castle retransmits handshake
+ * Bouncy Castle's DTLS is blocking: its handshake runs on one virtual thread per connection, which parks (holding no
+ * carrier thread) while it waits on the inbound queue. Once connected, with a listener, the records that arrive are
+ * decrypted on the listener's executor, a batch per task, and handed to the listener there; without one, the virtual
+ * thread goes on reading into {@link #events()}. Bouncy Castle retransmits handshake
  * flights itself (RFC 6347 §4.2.4: from {@link Builder#initialRetransmitTimeout}, doubling up to 60 s) until
  * {@link Builder#handshakeTimeout}. DTLS 1.2 only, ECDHE with AES-GCM or ChaCha20-Poly1305, extended master secret
  * required (RFC 7627), mutual certificate authentication checked against the SDP fingerprints (RFC 8122 §5), and
@@ -132,6 +135,11 @@ public final class DtlsTransport implements AutoCloseable {
     private volatile boolean peerSentCloseNotify;
     private volatile short peerFatalAlert = -1;
     private volatile Thread thread;
+    /** Connected with a listener: {@link #drainInbound} reads, not the virtual thread. */
+    private volatile boolean draining;
+    private final AtomicBoolean drainScheduled = new AtomicBoolean();
+    /** {@link #drainInbound}'s plaintext buffer (one drain at a time: the executor is serial). */
+    private final byte[] drainBuffer = new byte[RECEIVE_LIMIT];
 
     private DtlsTransport(Builder builder) {
         this.role = builder.role;
@@ -191,6 +199,8 @@ public final class DtlsTransport implements AutoCloseable {
         }
         if (!datagrams.offer(datagram)) {
             log.debug("DTLS inbound queue full: dropped a {}-byte datagram", datagram.remaining());
+        } else if (draining) {
+            scheduleDrain();
         }
     }
 
@@ -380,10 +390,58 @@ public final class DtlsTransport implements AutoCloseable {
         }
         log.debug("DTLS connected as {} (SRTP profile {})", role, profile);
         emit(new DtlsEvent.Connected(Optional.ofNullable(profile), keys));
+        if (eventExecutor != null) {
+            // With a listener, records are decrypted on its executor as they arrive (drainInbound): the virtual
+            // thread's work is done, and each batch of records costs one hand-off instead of two per record.
+            datagrams.stopBlocking();
+            draining = true;
+            scheduleDrain();
+            return;
+        }
         try {
             readLoop(connection);
         } catch (Throwable e) {
             ended(e, false);
+        }
+    }
+
+    private void scheduleDrain() {
+        if (drainScheduled.compareAndSet(false, true)) {
+            eventExecutor.execute(this::drainInbound);
+        }
+    }
+
+    /**
+     * On the listener's executor (serial, after the events before it): decrypts every queued record and hands each
+     * payload to the listener right here, in order. Ends the connection as the read loop would on close_notify, a
+     * fatal alert or a closed transport.
+     */
+    private void drainInbound() {
+        drainScheduled.set(false); // a datagram queued from here on schedules another drain
+        DTLSTransport connection = dtls;
+        if (connection == null || state.get() != DtlsState.CONNECTED) {
+            return;
+        }
+        try {
+            while (state.get() == DtlsState.CONNECTED) {
+                int length = connection.receive(drainBuffer, 0, drainBuffer.length, READ_WAIT_MILLIS);
+                if (length >= 0) {
+                    ByteBuffer data = ByteBuffer.allocate(length);
+                    data.put(drainBuffer, 0, length).flip();
+                    listener.accept(new DtlsEvent.DataReceived(data));
+                }
+            }
+        } catch (QueueDatagramTransport.NothingQueued drained) {
+            if (peerSentCloseNotify) {
+                ended(null, false);
+            }
+            return;
+        } catch (Throwable e) {
+            ended(e, false);
+            return;
+        }
+        if (peerSentCloseNotify || datagrams.isClosed()) {
+            ended(null, false);
         }
     }
 

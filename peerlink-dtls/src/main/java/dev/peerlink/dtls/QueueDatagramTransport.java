@@ -9,8 +9,9 @@ import java.util.function.Consumer;
 
 /**
  * Bouncy Castle's view of the wire: {@link #receive} takes datagrams the ICE layer queued (blocking, so only a
- * virtual thread calls it) and {@link #send} hands a copy to the outbound sink, never waiting. A full queue drops
- * the datagram, as a full socket buffer would; DTLS retransmits handshake flights and tolerates loss of the rest.
+ * virtual thread calls it, until {@link #stopBlocking}) and {@link #send} hands a copy to the outbound sink, never
+ * waiting. A full queue drops the datagram, as a full socket buffer would; DTLS retransmits handshake flights and
+ * tolerates loss of the rest.
  */
 final class QueueDatagramTransport implements org.bouncycastle.tls.DatagramTransport {
     /** Wakes a receive blocked on the queue when the transport closes. */
@@ -23,6 +24,26 @@ final class QueueDatagramTransport implements org.bouncycastle.tls.DatagramTrans
     /** Only on the server side, and only touched by the thread that receives. */
     private final EarlyChangeCipherSpecFilter changeCipherSpecFilter;
     private volatile boolean closed;
+    /** Set once the handshake is done and the owner's thread drains the queue instead of a blocked reader. */
+    private volatile boolean nonBlocking;
+
+    /**
+     * Thrown out of BC's receive when the queue is empty in non-blocking mode: BC loops on a timeout until its wait
+     * is over (a wait of 0 is "forever"), but lets an {@link java.io.InterruptedIOException} through, so this ends
+     * the call at once. One instance without a stack trace: it is control flow, thrown once per drain.
+     */
+    static final class NothingQueued extends java.io.InterruptedIOException {
+        static final NothingQueued INSTANCE = new NothingQueued();
+
+        private NothingQueued() {
+            super("no DTLS datagram queued");
+        }
+
+        @Override
+        public synchronized Throwable fillInStackTrace() {
+            return this;
+        }
+    }
 
     QueueDatagramTransport(int capacity, Consumer<ByteBuffer> outbound, int sendLimit, int receiveLimit,
                            boolean server) {
@@ -61,7 +82,14 @@ final class QueueDatagramTransport implements org.bouncycastle.tls.DatagramTrans
         }
         ByteBuffer datagram;
         try {
-            datagram = waitMillis <= 0 ? inbound.poll() : inbound.poll(waitMillis, TimeUnit.MILLISECONDS);
+            if (nonBlocking) {
+                datagram = inbound.poll();
+                if (datagram == null) {
+                    throw NothingQueued.INSTANCE;
+                }
+            } else {
+                datagram = waitMillis <= 0 ? inbound.poll() : inbound.poll(waitMillis, TimeUnit.MILLISECONDS);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new java.io.InterruptedIOException("interrupted waiting for a DTLS datagram");
@@ -107,5 +135,10 @@ final class QueueDatagramTransport implements org.bouncycastle.tls.DatagramTrans
 
     boolean isClosed() {
         return closed;
+    }
+
+    /** From now on {@link #receive} never waits: it throws {@link NothingQueued} when the queue is empty. */
+    void stopBlocking() {
+        nonBlocking = true;
     }
 }

@@ -312,8 +312,13 @@ class DtlsTransportTest {
                 assertThat(StandardCharsets.UTF_8.decode(data).toString()).isEqualTo(Integer.toString(i));
             }
             assertThat(pair[1].events()).isEmpty();
+            // Connected, records are read on the listener's executor: the peer's close_notify is heard there too.
             pair[0].close();
+            await().atMost(PATIENCE).until(() -> heard.size() == 102);
+            assertThat(heard.get(101)).isEqualTo(new DtlsEvent.Closed(true));
+            assertThat(pair[1].state()).isEqualTo(DtlsState.CLOSED);
             pair[1].close();
+            assertThat(heard).hasSize(102);
         } finally {
             executor.shutdownNow();
         }
