@@ -854,14 +854,12 @@ public final class PeerConnection implements AutoCloseable {
 
     private void schedule(long deadline, long now) {
         if (deadline == Long.MAX_VALUE || deadline <= 0 && deadline != 0) {
-            if (timer != null) {
-                timer.cancel(false);
-                timer = null;
-                timerDeadline = Long.MAX_VALUE;
-            }
-            return;
+            return; // nothing due: a timer still pending wakes the loop once for nothing, cheaper than cancelling
         }
-        if (timer != null && !timer.isDone() && timerDeadline == deadline) {
+        if (timer != null && !timer.isDone() && timerDeadline - deadline <= 0) {
+            // Already due no later: an early wake-up finds nothing due and schedules the real deadline. SCTP moves
+            // its T3-rtx deadline with every SACK, and a new timer each time (the old one cancelled but left in the
+            // executor's queue) cost more than the packets themselves.
             return;
         }
         if (timer != null) {
