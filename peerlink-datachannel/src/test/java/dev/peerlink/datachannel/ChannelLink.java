@@ -2,38 +2,50 @@ package dev.peerlink.datachannel;
 
 import dev.peerlink.sctp.SctpAssociation;
 import dev.peerlink.sctp.SctpConfig;
+import dev.peerlink.testkit.VirtualDatagramLink;
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.PriorityQueue;
+import java.util.Optional;
 import java.util.Random;
-import java.util.function.BooleanSupplier;
 
-/** Two data channel managers over a seeded lossy, reordering datagram link on a virtual clock. */
-final class ChannelLink {
+/** Two data channel managers over the testkit's seeded lossy, reordering datagram link on a virtual clock. */
+final class ChannelLink extends VirtualDatagramLink<DataChannelManager, DataChannelEvent> {
+    private static final Driver<DataChannelManager, DataChannelEvent> DRIVER = new Driver<>() {
+        @Override
+        public Optional<ByteBuffer> pollTransmit(DataChannelManager endpoint) {
+            return endpoint.pollTransmit();
+        }
 
-    private record InFlight(long deliverAt, long seq, boolean toB, byte[] bytes) {
+        @Override
+        public Optional<DataChannelEvent> pollEvent(DataChannelManager endpoint) {
+            return endpoint.pollEvent();
+        }
+
+        @Override
+        public void handleInput(DataChannelManager endpoint, ByteBuffer packet, long nowNanos) {
+            endpoint.handleInput(packet, nowNanos);
+        }
+
+        @Override
+        public void handleTimeout(DataChannelManager endpoint, long nowNanos) {
+            endpoint.handleTimeout(nowNanos);
+        }
+
+        @Override
+        public long nextTimeoutNanos(DataChannelManager endpoint) {
+            return endpoint.nextTimeoutNanos();
+        }
+    };
+
+    private ChannelLink(Random rnd, SctpConfig config) {
+        super(new DataChannelManager(SctpAssociation.client(config, new Random(rnd.nextLong())), true),
+                new DataChannelManager(SctpAssociation.server(config, new Random(rnd.nextLong())), false),
+                rnd, DRIVER);
+        recordSent = true;
     }
 
-    final DataChannelManager a;
-    final DataChannelManager b;
-    final Random rnd;
-    long now;
-    double loss;
-    long delayNanos = 10_000_000L;
-    long jitterNanos;
-    final List<DataChannelEvent> eventsA = new ArrayList<>();
-    final List<DataChannelEvent> eventsB = new ArrayList<>();
-    final List<byte[]> wireAToB = new ArrayList<>();
-    private final PriorityQueue<InFlight> queue = new PriorityQueue<>((x, y) -> x.deliverAt != y.deliverAt
-            ? Long.compare(x.deliverAt, y.deliverAt) : Long.compare(x.seq, y.seq));
-    private long seq;
-
     ChannelLink(long seed) {
-        this.rnd = new Random(seed);
-        SctpConfig config = SctpConfig.builder().peerMaxMessageSize(256 * 1024).build();
-        a = new DataChannelManager(SctpAssociation.client(config, new Random(rnd.nextLong())), true);
-        b = new DataChannelManager(SctpAssociation.server(config, new Random(rnd.nextLong())), false);
+        this(new Random(seed), SctpConfig.builder().peerMaxMessageSize(256 * 1024).build());
     }
 
     static ChannelLink connected(long seed) {
@@ -48,82 +60,9 @@ final class ChannelLink {
         return link;
     }
 
-    void flush() {
-        boolean more = true;
-        while (more) {
-            more = false;
-            var pa = a.pollTransmit();
-            if (pa.isPresent()) {
-                transmit(true, pa.get());
-                more = true;
-            }
-            var pb = b.pollTransmit();
-            if (pb.isPresent()) {
-                transmit(false, pb.get());
-                more = true;
-            }
-            for (var e = a.pollEvent(); e.isPresent(); e = a.pollEvent()) {
-                eventsA.add(e.get());
-                more = true;
-            }
-            for (var e = b.pollEvent(); e.isPresent(); e = b.pollEvent()) {
-                eventsB.add(e.get());
-                more = true;
-            }
-        }
-    }
-
-    private void transmit(boolean aToB, ByteBuffer p) {
-        byte[] bytes = new byte[p.remaining()];
-        p.get(bytes);
-        if (aToB) {
-            wireAToB.add(bytes);
-        }
-        if (rnd.nextDouble() < loss) {
-            return;
-        }
-        long delay = delayNanos + (jitterNanos > 0 ? (long) (rnd.nextDouble() * jitterNanos) : 0);
-        queue.add(new InFlight(now + delay, seq++, aToB, bytes));
-    }
-
-    boolean step(long limit) {
-        flush();
-        long next = Math.min(Math.min(a.nextTimeoutNanos(), b.nextTimeoutNanos()),
-                queue.isEmpty() ? Long.MAX_VALUE : queue.peek().deliverAt);
-        if (next > limit) {
-            now = Math.max(now, limit);
-            return false;
-        }
-        now = Math.max(now, next);
-        while (!queue.isEmpty() && queue.peek().deliverAt <= now) {
-            InFlight f = queue.poll();
-            (f.toB ? b : a).handleInput(ByteBuffer.wrap(f.bytes), now);
-        }
-        if (a.nextTimeoutNanos() <= now) {
-            a.handleTimeout(now);
-        }
-        if (b.nextTimeoutNanos() <= now) {
-            b.handleTimeout(now);
-        }
-        flush();
-        return true;
-    }
-
-    boolean runUntil(BooleanSupplier done, long maxNanos) {
-        long limit = now + maxNanos;
-        while (!done.getAsBoolean()) {
-            if (!step(limit)) {
-                return done.getAsBoolean();
-            }
-        }
-        return true;
-    }
-
-    void runFor(long nanos) {
-        long limit = now + nanos;
-        while (step(limit)) {
-            // keep going
-        }
+    /** The packets a sent, in order (lost ones too). */
+    List<byte[]> wireAToB() {
+        return sent.stream().filter(Sent::aToB).map(Sent::bytes).toList();
     }
 
     static <T> List<T> ofType(List<DataChannelEvent> events, Class<T> type) {

@@ -40,7 +40,7 @@ class DataChannelManagerTest {
         assertThat(remote.protocol()).isEqualTo("json");
         assertThat(remote.state()).isEqualTo(DataChannelState.OPEN);
         // On the wire: PPID 50 carrying DATA_CHANNEL_OPEN (type 3).
-        var open = link.wireAToB.stream().flatMap(p -> SctpPacket.decode(ByteBuffer.wrap(p))
+        var open = link.wireAToB().stream().flatMap(p -> SctpPacket.decode(ByteBuffer.wrap(p))
                 .chunksOfType(SctpPacket.DATA).stream()).findFirst().orElseThrow();
         assertThat(open.value().getInt(8)).isEqualTo(DataChannelManager.PPID_DCEP);
         assertThat(open.value().get(12)).isEqualTo((byte) DcepMessage.DATA_CHANNEL_OPEN);
@@ -93,7 +93,7 @@ class DataChannelManagerTest {
                 && !ChannelLink.ofType(link.eventsA, BinaryMessage.class).isEmpty(), 10 * SECOND);
         assertThat(ChannelLink.ofType(link.eventsB, TextMessage.class).getFirst().text()).isEqualTo("via negotiated");
         assertThat(ChannelLink.ofType(link.eventsA, BinaryMessage.class).getFirst().data()).containsExactly(1, 2, 3);
-        boolean anyDcep = link.wireAToB.stream().flatMap(p -> SctpPacket.decode(ByteBuffer.wrap(p))
+        boolean anyDcep = link.wireAToB().stream().flatMap(p -> SctpPacket.decode(ByteBuffer.wrap(p))
                 .chunksOfType(SctpPacket.DATA).stream()).anyMatch(c -> c.value().getInt(8) == DataChannelManager.PPID_DCEP);
         assertThat(anyDcep).isFalse();
         assertThatThrownBy(() -> link.a.createChannel("again", DataChannelOptions.negotiated(7), link.now))
@@ -150,7 +150,7 @@ class DataChannelManagerTest {
         assertThat(((BinaryMessage) msgs.get(3)).data()).isEqualTo(big);
         assertThat(((BinaryMessage) msgs.get(4)).data()).containsExactly(42);
         // The wire carries PPIDs 56 and 57 with a single byte for the empty ones (RFC 8831 §6.6).
-        List<Integer> ppids = link.wireAToB.stream().flatMap(p -> SctpPacket.decode(ByteBuffer.wrap(p))
+        List<Integer> ppids = link.wireAToB().stream().flatMap(p -> SctpPacket.decode(ByteBuffer.wrap(p))
                 .chunksOfType(SctpPacket.DATA).stream()).map(c -> c.value().getInt(8)).distinct().toList();
         assertThat(ppids).contains(50, 51, 53, 56, 57);
     }
