@@ -3,39 +3,14 @@ package dev.peerlink.datachannel;
 import dev.peerlink.sctp.SctpAssociation;
 import dev.peerlink.sctp.SctpConfig;
 import dev.peerlink.testkit.VirtualDatagramLink;
-import java.nio.ByteBuffer;
 import java.util.List;
-import java.util.Optional;
 import java.util.Random;
 
 /** Two data channel managers over the testkit's seeded lossy, reordering datagram link on a virtual clock. */
 final class ChannelLink extends VirtualDatagramLink<DataChannelManager, DataChannelEvent> {
-    private static final Driver<DataChannelManager, DataChannelEvent> DRIVER = new Driver<>() {
-        @Override
-        public Optional<ByteBuffer> pollTransmit(DataChannelManager endpoint) {
-            return endpoint.pollTransmit();
-        }
-
-        @Override
-        public Optional<DataChannelEvent> pollEvent(DataChannelManager endpoint) {
-            return endpoint.pollEvent();
-        }
-
-        @Override
-        public void handleInput(DataChannelManager endpoint, ByteBuffer packet, long nowNanos) {
-            endpoint.handleInput(packet, nowNanos);
-        }
-
-        @Override
-        public void handleTimeout(DataChannelManager endpoint, long nowNanos) {
-            endpoint.handleTimeout(nowNanos);
-        }
-
-        @Override
-        public long nextTimeoutNanos(DataChannelManager endpoint) {
-            return endpoint.nextTimeoutNanos();
-        }
-    };
+    private static final Driver<DataChannelManager, DataChannelEvent> DRIVER = Driver.of(DataChannelManager::pollTransmit,
+            DataChannelManager::pollEvent, DataChannelManager::handleInput, DataChannelManager::handleTimeout,
+            DataChannelManager::nextTimeoutNanos);
 
     private ChannelLink(Random rnd, SctpConfig config) {
         super(new DataChannelManager(SctpAssociation.client(config, new Random(rnd.nextLong())), true),

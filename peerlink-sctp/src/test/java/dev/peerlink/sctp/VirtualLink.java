@@ -1,39 +1,14 @@
 package dev.peerlink.sctp;
 
 import dev.peerlink.testkit.VirtualDatagramLink;
-import java.nio.ByteBuffer;
 import java.util.List;
-import java.util.Optional;
 import java.util.Random;
 
 /** Two associations joined by the testkit's seeded virtual datagram link (loss, duplication, jitter). */
 final class VirtualLink extends VirtualDatagramLink<SctpAssociation, SctpEvent> {
-    private static final Driver<SctpAssociation, SctpEvent> DRIVER = new Driver<>() {
-        @Override
-        public Optional<ByteBuffer> pollTransmit(SctpAssociation endpoint) {
-            return endpoint.pollTransmit();
-        }
-
-        @Override
-        public Optional<SctpEvent> pollEvent(SctpAssociation endpoint) {
-            return endpoint.pollEvent();
-        }
-
-        @Override
-        public void handleInput(SctpAssociation endpoint, ByteBuffer packet, long nowNanos) {
-            endpoint.handleInput(packet, nowNanos);
-        }
-
-        @Override
-        public void handleTimeout(SctpAssociation endpoint, long nowNanos) {
-            endpoint.handleTimeout(nowNanos);
-        }
-
-        @Override
-        public long nextTimeoutNanos(SctpAssociation endpoint) {
-            return endpoint.nextTimeoutNanos();
-        }
-    };
+    private static final Driver<SctpAssociation, SctpEvent> DRIVER = Driver.of(SctpAssociation::pollTransmit,
+            SctpAssociation::pollEvent, SctpAssociation::handleInput, SctpAssociation::handleTimeout,
+            SctpAssociation::nextTimeoutNanos);
 
     VirtualLink(SctpAssociation a, SctpAssociation b, long seed) {
         super(a, b, new Random(seed), DRIVER);

@@ -8,6 +8,9 @@ import java.util.PriorityQueue;
 import java.util.Random;
 import java.util.function.BiPredicate;
 import java.util.function.BooleanSupplier;
+import java.util.function.Function;
+import java.util.function.ObjLongConsumer;
+import java.util.function.ToLongFunction;
 
 /**
  * Two sans-IO endpoints (an SCTP association, a data-channel manager, ...) joined by a datagram link on a virtual
@@ -29,6 +32,44 @@ public class VirtualDatagramLink<E, V> {
         void handleTimeout(E endpoint, long nowNanos);
 
         long nextTimeoutNanos(E endpoint);
+
+        /** A driver from the endpoint type's own methods, e.g. {@code Driver.of(Sctp::pollTransmit, ...)}. */
+        static <E, V> Driver<E, V> of(Function<E, Optional<ByteBuffer>> pollTransmit, Function<E, Optional<V>> pollEvent,
+                                      Input<E> handleInput, ObjLongConsumer<E> handleTimeout,
+                                      ToLongFunction<E> nextTimeoutNanos) {
+            return new Driver<>() {
+                @Override
+                public Optional<ByteBuffer> pollTransmit(E endpoint) {
+                    return pollTransmit.apply(endpoint);
+                }
+
+                @Override
+                public Optional<V> pollEvent(E endpoint) {
+                    return pollEvent.apply(endpoint);
+                }
+
+                @Override
+                public void handleInput(E endpoint, ByteBuffer packet, long nowNanos) {
+                    handleInput.accept(endpoint, packet, nowNanos);
+                }
+
+                @Override
+                public void handleTimeout(E endpoint, long nowNanos) {
+                    handleTimeout.accept(endpoint, nowNanos);
+                }
+
+                @Override
+                public long nextTimeoutNanos(E endpoint) {
+                    return nextTimeoutNanos.applyAsLong(endpoint);
+                }
+            };
+        }
+    }
+
+    /** {@code handleInput(packet, nowNanos)} of an endpoint. */
+    @FunctionalInterface
+    public interface Input<E> {
+        void accept(E endpoint, ByteBuffer packet, long nowNanos);
     }
 
     /** A datagram as it left an endpoint (kept when {@link #recordSent}). */
