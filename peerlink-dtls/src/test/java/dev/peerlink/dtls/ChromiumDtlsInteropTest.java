@@ -22,6 +22,7 @@ import dev.peerlink.sdp.Origin;
 import dev.peerlink.sdp.SessionDescription;
 import dev.peerlink.sdp.SetupRole;
 import dev.peerlink.testkit.Chromium;
+import dev.peerlink.testkit.ChromiumPeerScripts;
 import dev.peerlink.testkit.NetworkNamespace;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -43,39 +44,6 @@ class ChromiumDtlsInteropTest {
     private static final Duration PATIENCE = Duration.ofSeconds(30);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final List<String> RAW_IPS = List.of("--disable-features=WebRtcHideLocalIpsWithMdns");
-
-    private static final String NEW_PEER_CONNECTION = """
-            const pc = new RTCPeerConnection();
-            window.pc = pc;
-            window.trickled = [];
-            window.gatheringDone = false;
-            window.states = [];
-            pc.addEventListener('connectionstatechange', () => window.states.push(pc.connectionState));
-            pc.addEventListener('icecandidate', event => {
-              if (event.candidate && event.candidate.candidate) window.trickled.push(event.candidate.candidate);
-              if (!event.candidate) window.gatheringDone = true;
-            });
-            """;
-
-    private static final String CHROMIUM_OFFERS = "(async () => {" + NEW_PEER_CONNECTION + """
-              pc.createDataChannel('peerlink');
-              await pc.setLocalDescription(await pc.createOffer());
-              await new Promise(resolve => {
-                if (pc.iceGatheringState === 'complete') return resolve();
-                pc.addEventListener('icegatheringstatechange', () => {
-                  if (pc.iceGatheringState === 'complete') resolve();
-                });
-              });
-              return pc.localDescription.sdp;
-            })()
-            """;
-
-    private static final String CHROMIUM_ANSWERS = "(async offer => {" + NEW_PEER_CONNECTION + """
-              await pc.setRemoteDescription({type: 'offer', sdp: offer});
-              await pc.setLocalDescription(await pc.createAnswer());
-              return pc.localDescription.sdp;
-            })(%s)
-            """;
 
     /** An ICE session whose DTLS datagrams (RFC 7983: 20–63) go to the DTLS transport once there is one. */
     private static final class Peer implements AutoCloseable {
@@ -126,7 +94,7 @@ class ChromiumDtlsInteropTest {
              Chromium chromium = Chromium.launchIn(namespace, RAW_IPS);
              Peer peer = new Peer(namespace, IceRole.CONTROLLED)) {
             Chromium.Page page = chromium.newPage("about:blank");
-            SessionDescription offer = SessionDescription.parse(page.evaluate(CHROMIUM_OFFERS).asText());
+            SessionDescription offer = SessionDescription.parse(page.evaluate(ChromiumPeerScripts.OFFER).asText());
             MediaDescription offered = offer.mediaDescriptions().get(0);
             SetupRole offeredSetup = offered.setup().or(offer::setup).orElseThrow();
             assertThat(offeredSetup).isEqualTo(SetupRole.ACTPASS);
@@ -165,7 +133,7 @@ class ChromiumDtlsInteropTest {
                     .withAttribute(Group.bundle(List.of("0")).toAttribute())
                     .withMediaDescription(applicationSection(peer.session, "0", certificate.fingerprint(),
                             SetupRole.ACTPASS, false));
-            SessionDescription answer = SessionDescription.parse(page.evaluate(CHROMIUM_ANSWERS.formatted(
+            SessionDescription answer = SessionDescription.parse(page.evaluate(ChromiumPeerScripts.ANSWER.formatted(
                     JSON.writeValueAsString(offer.toString()))).asText());
             MediaDescription answered = answer.mediaDescriptions().get(0);
             SetupRole answeredSetup = answered.setup().or(answer::setup).orElseThrow();
@@ -210,7 +178,7 @@ class ChromiumDtlsInteropTest {
              Chromium chromium = Chromium.launchIn(namespace, RAW_IPS);
              Peer peer = new Peer(namespace, IceRole.CONTROLLED)) {
             Chromium.Page page = chromium.newPage("about:blank");
-            SessionDescription offer = SessionDescription.parse(page.evaluate(CHROMIUM_OFFERS).asText());
+            SessionDescription offer = SessionDescription.parse(page.evaluate(ChromiumPeerScripts.OFFER).asText());
             MediaDescription offered = offer.mediaDescriptions().get(0);
             DtlsTransport dtls = peer.dtls(DtlsRole.CLIENT, certificate, fingerprints(offer, offered));
             Events events = new Events(dtls);

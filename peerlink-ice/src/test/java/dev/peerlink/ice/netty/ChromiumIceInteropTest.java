@@ -20,6 +20,7 @@ import dev.peerlink.sdp.Origin;
 import dev.peerlink.sdp.SessionDescription;
 import dev.peerlink.sdp.SetupRole;
 import dev.peerlink.testkit.Chromium;
+import dev.peerlink.testkit.ChromiumPeerScripts;
 import dev.peerlink.testkit.NetworkNamespace;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -56,38 +57,6 @@ class ChromiumIceInteropTest {
         }
     }
 
-    /** Collects Chromium's trickled candidates in {@code window.trickled} and notes the end of gathering. */
-    private static final String NEW_PEER_CONNECTION = """
-            const pc = new RTCPeerConnection();
-            window.pc = pc;
-            window.trickled = [];
-            window.gatheringDone = false;
-            pc.addEventListener('icecandidate', event => {
-              if (event.candidate && event.candidate.candidate) window.trickled.push(event.candidate.candidate);
-              if (!event.candidate) window.gatheringDone = true;
-            });
-            """;
-
-    private static final String CHROMIUM_OFFERS = "(async () => {" + NEW_PEER_CONNECTION + """
-              pc.createDataChannel('peerlink');
-              await pc.setLocalDescription(await pc.createOffer());
-              await new Promise(resolve => {
-                if (pc.iceGatheringState === 'complete') return resolve();
-                pc.addEventListener('icegatheringstatechange', () => {
-                  if (pc.iceGatheringState === 'complete') resolve();
-                });
-              });
-              return pc.localDescription.sdp;
-            })()
-            """;
-
-    private static final String CHROMIUM_ANSWERS = "(async offer => {" + NEW_PEER_CONNECTION + """
-              await pc.setRemoteDescription({type: 'offer', sdp: offer});
-              await pc.setLocalDescription(await pc.createAnswer());
-              return pc.localDescription.sdp;
-            })(%s)
-            """;
-
     @ParameterizedTest
     @EnumSource(HostCandidates.class)
     void chromiumOffersJavaAnswersAndIceConnects(HostCandidates hostCandidates) throws Exception {
@@ -95,7 +64,7 @@ class ChromiumIceInteropTest {
              Chromium chromium = Chromium.launchIn(namespace, hostCandidates.flags);
              IceSession session = openSession(namespace, IceRole.CONTROLLED)) {
             Chromium.Page page = chromium.newPage("about:blank");
-            SessionDescription offer = SessionDescription.parse(page.evaluate(CHROMIUM_OFFERS).asText());
+            SessionDescription offer = SessionDescription.parse(page.evaluate(ChromiumPeerScripts.OFFER).asText());
             MediaDescription offered = offer.mediaDescriptions().get(0);
             assertThat(offered.isApplication()).isTrue();
 
@@ -129,7 +98,7 @@ class ChromiumIceInteropTest {
                             .nextLong() & Long.MAX_VALUE), 2))
                     .withAttribute(Group.bundle(List.of("0")).toAttribute())
                     .withMediaDescription(applicationSection(session, "0", SetupRole.ACTPASS, false));
-            SessionDescription answer = SessionDescription.parse(page.evaluate(CHROMIUM_ANSWERS.formatted(
+            SessionDescription answer = SessionDescription.parse(page.evaluate(ChromiumPeerScripts.ANSWER.formatted(
                     JSON.writeValueAsString(offer.toString()))).asText());
             MediaDescription answered = answer.mediaDescriptions().get(0);
             assertThat(answered.mid()).contains("0");
