@@ -145,7 +145,7 @@ public final class PeerConnection implements AutoCloseable {
     /** SCTP packets taken since the last {@link #pump}, and whether a pump is queued ({@link #pumpAfterInput}). */
     private int inputsSincePump;
     private boolean pumpQueued;
-    private static final int PUMP_EVERY = 16;
+    private static final int PUMP_EVERY = 4;
     private ScheduledFuture<?> timer;
     private long timerDeadline = Long.MAX_VALUE;
     private boolean closed;
@@ -765,10 +765,10 @@ public final class PeerConnection implements AutoCloseable {
     /** Drains the manager: its packets go to DTLS, its events to the listener thread; re-arms the timer. */
     /**
      * DTLS hands over the records that queued up in one batch, one call each, within one task of this loop: SCTP
-     * takes them all and answers once, after the batch (a task queued behind it) or every {@link #PUMP_EVERY}
-     * packets, so a burst gets one SACK per few packets instead of a SACK, a flush and a timer check per packet.
-     * RFC 9260 §6.2 asks for a SACK for at least every second packet "unless" delayed; an answer per batch is the
-     * receive-side batching any busy stack does, and the bound keeps the peer's ack clock going.
+     * takes them and answers after the batch (a task queued behind it) or every {@link #PUMP_EVERY} packets, so a
+     * burst costs a flush and a timer check per few packets instead of per packet. The bound is small because the
+     * peer's congestion window grows by at most one MTU per SACK in slow start (RFC 9260 §7.2.1): fewer SACKs would
+     * slow its ramp-up.
      */
     private void pumpAfterInput(long now) {
         if (++inputsSincePump >= PUMP_EVERY) {
