@@ -12,6 +12,7 @@ import dev.peerlink.ice.IceCandidate;
 import dev.peerlink.ice.IceConnectionState;
 import dev.peerlink.ice.IceEvent;
 import dev.peerlink.ice.IceRole;
+import dev.peerlink.ice.IceTransport;
 import dev.peerlink.ice.netty.IceSession;
 import dev.peerlink.sctp.SctpAssociation;
 import dev.peerlink.sctp.SctpConfig;
@@ -101,7 +102,7 @@ public final class PeerConnection implements AutoCloseable {
     private volatile long peerMaxMessageSize = DEFAULT_PEER_MAX_MESSAGE_SIZE;
 
     // ---- peer-loop state
-    private IceSession ice;
+    private IceTransport ice;
     private boolean offerer;
     private long sessionVersion = 1;
     private String mid = "0";
@@ -319,7 +320,7 @@ public final class PeerConnection implements AutoCloseable {
     }
 
     public IceConnectionState iceConnectionState() {
-        IceSession session = call(() -> ice);
+        IceTransport session = call(() -> ice);
         return session == null ? IceConnectionState.NEW : session.state();
     }
 
@@ -338,7 +339,7 @@ public final class PeerConnection implements AutoCloseable {
 
     /** The selected pair and traffic counters. */
     public CompletableFuture<PeerConnectionStats> getStats() {
-        IceSession session = call(() -> ice);
+        IceTransport session = call(() -> ice);
         PeerConnectionState now = state;
         if (session == null) {
             return CompletableFuture.completedFuture(new PeerConnectionStats(now, null, null, null, null, 0, 0, -1,
@@ -474,13 +475,7 @@ public final class PeerConnection implements AutoCloseable {
         for (IceServer server : config.iceServers()) {
             server.applyTo(iceConfig);
         }
-        ice = IceSession.builder(iceConfig.build())
-                .gatherer(config.gatherer())
-                .ports(config.ports())
-                .mdns(config.mdns())
-                .insecureTurnTls(config.insecureTurnTls())
-                .listener(Runnable::run, this::onIceEventOnIceThread)
-                .open();
+        ice = config.iceTransport().open(iceConfig.build(), this::onIceEventOnIceThread);
     }
 
     private SessionDescription description(SetupRole setup, MediaDescription offered) {
@@ -549,7 +544,7 @@ public final class PeerConnection implements AutoCloseable {
                 .outbound(datagram -> {
                     byte[] bytes = new byte[datagram.remaining()];
                     datagram.get(bytes);
-                    IceSession session = ice;
+                    IceTransport session = ice;
                     if (session != null) {
                         session.sendQueued(bytes, unsent -> execute(() -> holdForIce(unsent)));
                     }
