@@ -43,38 +43,7 @@ class PeerConnectionLoopbackTest {
     private void connect(PeerConnectionConfig aConfig, PeerConnectionConfig bConfig) {
         a = PeerConnection.create(aConfig, aEvents);
         b = PeerConnection.create(bConfig, bEvents);
-        Trickle toB = new Trickle();
-        Trickle toA = new Trickle();
-        aEvents.candidateSink = toB::offer;
-        bEvents.candidateSink = toA::offer;
-        String offer = a.createOffer();
-        a.setLocalDescription(offer);
-        b.setRemoteDescription(offer);
-        toB.ready(b);
-        String answer = b.createAnswer();
-        b.setLocalDescription(answer);
-        a.setRemoteDescription(answer);
-        toA.ready(a);
-    }
-
-    /** Candidates for one peer: queued until its remote description is set (W3C addIceCandidate needs one). */
-    private static final class Trickle {
-        private final java.util.List<String> queued = new java.util.ArrayList<>();
-        private PeerConnection target;
-
-        synchronized void offer(String candidate) {
-            if (target == null) {
-                queued.add(candidate);
-            } else {
-                target.addIceCandidate(candidate);
-            }
-        }
-
-        synchronized void ready(PeerConnection pc) {
-            target = pc;
-            queued.forEach(pc::addIceCandidate);
-            queued.clear();
-        }
+        Trickle.offerAndAnswer(a, aEvents, b, bEvents);
     }
 
     private void awaitConnected() {
