@@ -51,7 +51,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A W3C-style peer connection for data channels: JSEP (RFC 8829) offers and answers with one
- * {@code m=application UDP/DTLS/SCTP webrtc-datachannel} section (RFC 8841), ICE ({@link IceSession}), DTLS
+ * {@code m=application UDP/DTLS/SCTP webrtc-datachannel} section (RFC 8841), ICE ({@link IceSession}, or the
+ * {@link IceTransport} that {@link PeerConnectionConfig#iceTransport()} opens), DTLS
  * ({@link DtlsTransport}) and SCTP data channels ({@link DataChannelManager}).
  *
  * <p>Threads: every call into the data channel manager happens on one single-threaded "peer loop", which also
