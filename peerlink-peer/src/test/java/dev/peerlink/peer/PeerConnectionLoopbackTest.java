@@ -245,19 +245,9 @@ class PeerConnectionLoopbackTest {
     void aFingerprintMismatchFailsTheConnection() {
         a = PeerConnection.create(loopback(), aEvents);
         b = PeerConnection.create(loopback(), bEvents);
-        Trickle toB = new Trickle();
-        Trickle toA = new Trickle();
-        aEvents.candidateSink = toB::offer;
-        bEvents.candidateSink = toA::offer;
-        String offer = a.createOffer();
-        a.setLocalDescription(offer);
         String otherFingerprint = DtlsCertificate.generate().fingerprint().toAttribute().toString();
-        b.setRemoteDescription(offer.replaceAll("a=fingerprint:[^\r\n]*", "a=" + otherFingerprint));
-        toB.ready(b);
-        String answer = b.createAnswer();
-        b.setLocalDescription(answer);
-        a.setRemoteDescription(answer);
-        toA.ready(a);
+        Trickle.offerAndAnswer(a, aEvents, b, bEvents,
+                offer -> offer.replaceAll("a=fingerprint:[^\r\n]*", "a=" + otherFingerprint));
         await().atMost(PATIENCE).until(() -> b.connectionState() == PeerConnectionState.FAILED);
         await().atMost(PATIENCE).until(() -> a.connectionState() == PeerConnectionState.FAILED);
         assertThat(bEvents.states).doesNotContain(PeerConnectionState.CONNECTED);

@@ -7,6 +7,7 @@ import dev.peerlink.datachannel.DataChannelOptions;
 import dev.peerlink.ice.IceCandidate.Type;
 import dev.peerlink.ice.TurnServerOnNetwork;
 import dev.peerlink.ice.VirtualNetworkIceTransport;
+import dev.peerlink.netsim.ForwardingRouter;
 import dev.peerlink.netsim.Host;
 import dev.peerlink.netsim.Link;
 import dev.peerlink.netsim.NatBehavior;
@@ -35,7 +36,7 @@ import org.junit.jupiter.api.Test;
  * <p>What the NATs allow decides the path (see peerlink-ice's {@code ConnectivityMatrixTest} for the theory):
  * port-restricted cone on both sides hole-punches a direct path between the NATs' mappings (server-reflexive or
  * peer-reflexive candidates, never the private host addresses nor the relay); symmetric NATs on both sides leave
- * only the TURN relay. On each path, with a few percent of packets lost, reliable channels must deliver everything
+ * only the TURN relay; a firewall that drops all UDP leaves a relay allocated over TLS on 443. On each path, with a few percent of packets lost, reliable channels must deliver everything
  * intact and in order (a bulk transfer checked by SHA-256; empty, small and 256 KiB messages), a reliable unordered
  * channel everything intact, and a {@code maxRetransmits: 0} channel nothing corrupt or duplicated.
  *
@@ -75,7 +76,10 @@ class PeerConnectionOnVirtualNetworkTest {
         }
     }
 
-    /** Two hosts, each behind a NAT of its kind; the same STUN/TURN server for both. */
+    /**
+     * Two hosts, each behind a NAT of its kind (null: behind a firewall that drops all UDP and lets TCP out to 443
+     * only); the same STUN/TURN server for both, which a host behind the firewall reaches over TLS on 443.
+     */
     private final class World {
         final VirtualNetwork network = new VirtualNetwork(SEED);
         final TurnServerOnNetwork turn;
@@ -83,42 +87,57 @@ class PeerConnectionOnVirtualNetworkTest {
         final NatRouter bNat;
         final Host aHost;
         final Host bHost;
+        long connectNanos;
 
         World(NatBehavior aBehavior, NatBehavior bBehavior) {
             turn = new TurnServerOnNetwork(network, network.internet().addHost("turn", INTERNET_LEG), SEED);
-            aNat = network.addNatRouter("a-nat", aBehavior);
-            aNat.outsideInterface().setLink(INTERNET_LEG);
-            aHost = aNat.lan().addHost("a", LOSSY_LAN);
-            bNat = network.addNatRouter("b-nat", bBehavior);
-            bNat.outsideInterface().setLink(INTERNET_LEG);
-            bHost = bNat.lan().addHost("b", LOSSY_LAN);
+            aNat = aBehavior == null ? null : network.addNatRouter("a-nat", aBehavior);
+            aHost = place("a", aNat);
+            bNat = bBehavior == null ? null : network.addNatRouter("b-nat", bBehavior);
+            bHost = place("b", bNat);
+        }
+
+        private Host place(String name, NatRouter nat) {
+            if (nat != null) {
+                nat.outsideInterface().setLink(INTERNET_LEG);
+                return nat.lan().addHost(name, LOSSY_LAN);
+            }
+            ForwardingRouter firewall = network.addUdpBlockingFirewall(name + "-firewall").allowOnlyTcpToPorts(443);
+            firewall.outsideInterface().setLink(INTERNET_LEG);
+            return firewall.lan().addHost(name, LOSSY_LAN);
         }
 
         PeerConnectionConfig configFor(Host host, long seed) {
             String server = turn.address().getAddress().getHostAddress() + ":" + turn.address().getPort();
-            return PeerConnectionConfig.builder()
+            PeerConnectionConfig.Builder config = PeerConnectionConfig.builder()
                     .iceServer(IceServer.stun("stun:" + server))
                     .iceServer(IceServer.turn("turn:" + server, TurnServerOnNetwork.USERNAME,
                             TurnServerOnNetwork.PASSWORD))
-                    .iceTransport(VirtualNetworkIceTransport.factory(driver, host, seed))
-                    .build();
+                    .iceTransport(VirtualNetworkIceTransport.factory(driver, host, seed));
+            if (host == aHost && aNat == null || host == bHost && bNat == null) {
+                // The TURN server's TLS port; the virtual network carries the stream without the TLS records.
+                config.iceServer(IceServer.turn("turns:" + turn.address().getAddress().getHostAddress() + ":"
+                        + TurnServerOnNetwork.TLS_PORT, TurnServerOnNetwork.USERNAME, TurnServerOnNetwork.PASSWORD));
+            }
+            return config.build();
         }
 
-        /** Starts the network in real time, then a offers and b answers. */
-        void connect() {
+        /** Starts the network in real time; a offers and b answers, and a's channels open at both ends. */
+        Channels connectAndOpenChannels() throws InterruptedException {
             driver = RealTimeDriver.start(network, "netsim-pc");
+            long start = System.nanoTime();
             a = PeerConnection.create(configFor(aHost, SEED + 1), aEvents);
             b = PeerConnection.create(configFor(bHost, SEED + 2), bEvents);
+            Channels channels = openChannels();
+            connectNanos = System.nanoTime() - start;
+            return channels;
         }
     }
 
     @Test
     void portRestrictedConesOnBothSidesConnectDirectlyAndCarryEveryKindOfMessageThroughLoss() throws Exception {
         World world = new World(NatBehavior.PORT_RESTRICTED, NatBehavior.PORT_RESTRICTED);
-        world.connect();
-        long start = System.nanoTime();
-        Channels channels = openChannels();
-        long connectNanos = System.nanoTime() - start;
+        Channels channels = world.connectAndOpenChannels();
 
         for (PeerConnection peer : List.of(a, b)) {
             PeerConnectionStats stats = peer.getStats().get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
@@ -130,22 +149,13 @@ class PeerConnectionOnVirtualNetworkTest {
         assertSelectedAddresses(a, world.aNat.publicAddress(), world.bNat.publicAddress());
         assertSelectedAddresses(b, world.bNat.publicAddress(), world.aNat.publicAddress());
 
-        long bulkNanos = bulkTransferArrivesWithTheSameSha256(channels, 3 * 1024 * 1024);
-        messagesOfEverySizeArriveIntactAndInOrder(channels);
-        unorderedMessagesAllArriveIntact(channels);
-        unreliableMessagesArriveIntactOrNotAtAll(channels);
-        assertThat(world.network.lostPackets()).as("the links lost packets on the way").isPositive();
-        assertThat(driver.failures()).isEmpty();
-        report("port-restricted × port-restricted, 3 MiB", world, connectNanos, bulkNanos);
+        carryEveryKindOfMessage(world, channels, 3 * 1024 * 1024, "port-restricted × port-restricted, 3 MiB");
     }
 
     @Test
     void symmetricNatsOnBothSidesConnectThroughTheTurnRelayAndCarryDataThroughLoss() throws Exception {
         World world = new World(NatBehavior.SYMMETRIC, NatBehavior.SYMMETRIC);
-        world.connect();
-        long start = System.nanoTime();
-        Channels channels = openChannels();
-        long connectNanos = System.nanoTime() - start;
+        Channels channels = world.connectAndOpenChannels();
 
         InetAddress relayIp = world.turn.address().getAddress();
         for (PeerConnection peer : List.of(a, b)) {
@@ -163,13 +173,27 @@ class PeerConnectionOnVirtualNetworkTest {
         }
         assertThat(world.turn.relayedAddresses()).isNotEmpty();
 
-        long bulkNanos = bulkTransferArrivesWithTheSameSha256(channels, 1024 * 1024);
-        messagesOfEverySizeArriveIntactAndInOrder(channels);
-        unorderedMessagesAllArriveIntact(channels);
-        unreliableMessagesArriveIntactOrNotAtAll(channels);
-        assertThat(world.network.lostPackets()).as("the links lost packets on the way").isPositive();
-        assertThat(driver.failures()).isEmpty();
-        report("symmetric × symmetric, 1 MiB", world, connectNanos, bulkNanos);
+        carryEveryKindOfMessage(world, channels, 1024 * 1024, "symmetric × symmetric, 1 MiB");
+    }
+
+    @Test
+    void behindAUdpBlockingFirewallAPeerConnectsThroughItsRelayOverTlsAndCarriesData() throws Exception {
+        World world = new World(null, NatBehavior.PORT_RESTRICTED);
+        Channels channels = world.connectAndOpenChannels();
+
+        // a's only way out is its allocation over TLS on 443; b reaches a's relayed address from its NAT's mapping.
+        PeerConnectionStats aStats = a.getStats().get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+        assertThat(aStats.localCandidateType()).isEqualTo(Type.RELAY);
+        assertThat(aStats.relayProtocol()).isEqualTo("tls");
+        assertThat(aStats.localAddress().getAddress()).isEqualTo(world.turn.address().getAddress());
+        assertThat(aStats.remoteCandidateType()).isIn(Type.SRFLX, Type.PRFLX);
+        assertThat(aStats.remoteAddress().getAddress()).isEqualTo(world.bNat.publicAddress());
+        PeerConnectionStats bStats = b.getStats().get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+        assertThat(bStats.remoteCandidateType()).isEqualTo(Type.RELAY);
+        assertThat(bStats.remoteAddress()).isEqualTo(aStats.localAddress());
+        assertThat(bStats.localCandidateType()).isIn(Type.SRFLX, Type.PRFLX);
+
+        carryEveryKindOfMessage(world, channels, 1024 * 1024, "UDP blocked × port-restricted, 1 MiB");
     }
 
     // ------------------------------------------------------------------------------------------------ helpers
@@ -202,12 +226,21 @@ class PeerConnectionOnVirtualNetworkTest {
                 bEvents.remoteInboxes.get("unordered"), bEvents.remoteInboxes.get("unreliable"));
     }
 
-    /** One line for the test log: the path, and how the transfer went on it (figures, not assertions). */
-    private void report(String path, World world, long connectNanos, long bulkNanos) throws Exception {
+    /**
+     * The bulk transfer, messages of every size, the unordered and the unreliable channel, in turn; then one line
+     * for the test log: the path, and how it went (figures, not assertions).
+     */
+    private void carryEveryKindOfMessage(World world, Channels channels, int bulkSize, String path) throws Exception {
+        long bulkNanos = bulkTransferArrivesWithTheSameSha256(channels, bulkSize);
+        messagesOfEverySizeArriveIntactAndInOrder(channels);
+        unorderedMessagesAllArriveIntact(channels);
+        unreliableMessagesArriveIntactOrNotAtAll(channels);
+        assertThat(world.network.lostPackets()).as("the links lost packets on the way").isPositive();
+        assertThat(driver.failures()).isEmpty();
         PeerConnectionStats stats = a.getStats().get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
         System.out.printf("%s: %s/%s, channels open in %d ms, bulk transfer in %d ms, %d packets lost%n",
                 path, stats.localCandidateType(), stats.remoteCandidateType(),
-                connectNanos / 1_000_000, bulkNanos / 1_000_000, world.network.lostPackets());
+                world.connectNanos / 1_000_000, bulkNanos / 1_000_000, world.network.lostPackets());
     }
 
     private static void assertSelectedAddresses(PeerConnection peer, InetAddress localPublic, InetAddress remotePublic)

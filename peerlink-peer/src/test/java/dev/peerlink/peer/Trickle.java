@@ -2,6 +2,7 @@ package dev.peerlink.peer;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.UnaryOperator;
 
 /** Candidates for one peer: queued until its remote description is set (W3C addIceCandidate needs one). */
 final class Trickle {
@@ -14,13 +15,19 @@ final class Trickle {
      */
     static void offerAndAnswer(PeerConnection offerer, Recorder offererEvents, PeerConnection answerer,
                                Recorder answererEvents) {
+        offerAndAnswer(offerer, offererEvents, answerer, answererEvents, UnaryOperator.identity());
+    }
+
+    /** As above, with the offer changed on its way to the answerer by {@code inTransit}. */
+    static void offerAndAnswer(PeerConnection offerer, Recorder offererEvents, PeerConnection answerer,
+                               Recorder answererEvents, UnaryOperator<String> inTransit) {
         Trickle toAnswerer = new Trickle();
         Trickle toOfferer = new Trickle();
         offererEvents.candidateSink = toAnswerer::offer;
         answererEvents.candidateSink = toOfferer::offer;
         String offer = offerer.createOffer();
         offerer.setLocalDescription(offer);
-        answerer.setRemoteDescription(offer);
+        answerer.setRemoteDescription(inTransit.apply(offer));
         toAnswerer.ready(answerer);
         String answer = answerer.createAnswer();
         answerer.setLocalDescription(answer);
