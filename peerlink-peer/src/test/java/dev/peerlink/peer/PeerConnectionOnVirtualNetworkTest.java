@@ -198,9 +198,9 @@ class PeerConnectionOnVirtualNetworkTest {
 
     // ------------------------------------------------------------------------------------------------ helpers
 
-    /** a's three channels and b's inboxes for them. */
+    /** a's three channels, b's inboxes for them, and b's end of the ordered one with a's inbox for what it sends. */
     private record Channels(DataChannel ordered, DataChannel unordered, DataChannel unreliable, Inbox orderedAtB,
-                            Inbox unorderedAtB, Inbox unreliableAtB) {
+                            Inbox unorderedAtB, Inbox unreliableAtB, DataChannel orderedFromB, Inbox orderedAtA) {
     }
 
     /** Opens a reliable ordered, a reliable unordered and a maxRetransmits=0 channel, a to b, and waits for both ends. */
@@ -223,7 +223,8 @@ class PeerConnectionOnVirtualNetworkTest {
         assertThat(bEvents.remoteByLabel.get("unordered").ordered()).isFalse();
         assertThat(bEvents.remoteByLabel.get("unreliable").options().maxRetransmits()).isZero();
         return new Channels(ordered, unordered, unreliable, bEvents.remoteInboxes.get("ordered"),
-                bEvents.remoteInboxes.get("unordered"), bEvents.remoteInboxes.get("unreliable"));
+                bEvents.remoteInboxes.get("unordered"), bEvents.remoteInboxes.get("unreliable"),
+                bEvents.remoteByLabel.get("ordered"), orderedOpen);
     }
 
     /**
@@ -272,7 +273,10 @@ class PeerConnectionOnVirtualNetworkTest {
         return System.nanoTime() - start;
     }
 
-    /** Empty, 1-byte, text and 256 KiB messages on the ordered channel, back to back: all arrive, in order. */
+    /**
+     * Empty, 1-byte, text and 256 KiB messages on the ordered channel, back to back: all arrive, in order; and the
+     * largest one back from b.
+     */
     private static void messagesOfEverySizeArriveIntactAndInOrder(Channels channels) throws InterruptedException {
         SplittableRandom random = new SplittableRandom(SEED + 7);
         List<byte[]> sent = new ArrayList<>();
@@ -290,6 +294,9 @@ class PeerConnectionOnVirtualNetworkTest {
             assertThat(channels.orderedAtB().next(PATIENCE).text()).isEqualTo("text of " + message.length + " bytes");
         }
         assertThat(channels.orderedAtB().messages).isEmpty();
+        byte[] largest = sent.get(sent.size() - 2);
+        channels.orderedFromB().send(largest);
+        assertThat(channels.orderedAtA().next(PATIENCE).data()).isEqualTo(largest);
     }
 
     /** 200 numbered messages on the unordered channel: every one arrives exactly once, intact, in any order. */
