@@ -6,18 +6,14 @@ import dev.peerlink.netsim.Host;
 import dev.peerlink.netsim.Link;
 import dev.peerlink.netsim.NatBehavior;
 import dev.peerlink.netsim.NatRouter;
-import dev.peerlink.netsim.ScheduledTask;
 import dev.peerlink.netsim.VirtualNetwork;
 import dev.peerlink.netsim.VirtualSocket;
-import dev.peerlink.netsim.VirtualTcpConnection;
 import dev.peerlink.stun.server.BindingResponder;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
@@ -84,24 +80,21 @@ final class IceNetworkHarness {
         final IceAgent agent;
         final List<TimedEvent> events = new ArrayList<>();
         final List<byte[]> received = new ArrayList<>();
-        /** Connections to TCP/TLS TURN servers, by their local end. */
-        final Map<InetSocketAddress, VirtualTcpConnection> turnConnections = new HashMap<>();
         Peer remote;
         /** Virtual time of the first CONNECTED (or COMPLETED) since the start or the last ICE restart; -1 if none. */
         long connectedAtNanos = -1;
         /** What arrived over signaling (credentials, candidates, end-of-candidates), in order. */
         final List<TimedEvent> signalingArrivals = new ArrayList<>();
-        private ScheduledTask timer;
-        private long timerAtNanos;
+        private final IceAgentOnHost onHost;
 
         private Peer(String name, Access access, Host host, NatRouter nat, IceAgent agent) {
             this.name = name;
             this.access = access;
             this.host = host;
-            this.socket = host.openUdpSocket(AGENT_PORT);
             this.nat = nat;
             this.agent = agent;
-            socket.onReceive(this::onDatagram);
+            this.onHost = new IceAgentOnHost(network, host, AGENT_PORT, agent, this::onEvent);
+            this.socket = onHost.socket();
         }
 
         IceConnectionState state() {
@@ -115,9 +108,7 @@ final class IceNetworkHarness {
 
         /** Calls into the agent (send, restart, ...) at the current virtual time, then flushes what it produced. */
         <T> T call(Function<IceAgent, T> action) {
-            T result = action.apply(agent);
-            flush();
-            return result;
+            return onHost.call(action);
         }
 
         /** Sends {@code data} on the selected pair now; false when there is none. */
@@ -136,110 +127,34 @@ final class IceNetworkHarness {
         }
 
         private void start() {
-            agent.addHostCandidate(socket.localAddress(), network.nowNanos());
-            agent.endOfHostCandidates();
-            for (IceTurnServer server : agent.turnServersToConnect()) {
-                connectToTurnServer(server);
-            }
-            flush();
+            onHost.start();
         }
 
-        /** RFC 8656 §3.1: TURN over TCP/TLS, one connection per server, its bytes to and from the agent. */
-        private void connectToTurnServer(IceTurnServer server) {
-            VirtualTcpConnection connection = host.connectTcp(server.address());
-            InetSocketAddress local = connection.localAddress();
-            turnConnections.put(local, connection);
-            connection.onConnected(() -> {
-                agent.turnConnectionOpened(server, local, network.nowNanos());
-                flush();
-            });
-            connection.onReceive(bytes -> {
-                agent.handleTurnStreamInput(local, ByteBuffer.wrap(bytes), network.nowNanos());
-                flush();
-            });
-            connection.onClosed(() -> {
-                turnConnections.remove(local);
-                agent.turnConnectionClosed(server, network.nowNanos());
-                flush();
-            });
-        }
-
-        private void onDatagram(Datagram datagram) {
-            agent.handleInput(socket.localAddress(), datagram.source(), ByteBuffer.wrap(datagram.payload()),
-                    network.nowNanos());
-            flush();
-        }
-
-        private void onTimer() {
-            timer = null;
-            agent.handleTimeout(network.nowNanos());
-            flush();
-        }
-
-        /** Sends the agent's transmits, acts on its events and re-arms its timer. */
         private void flush() {
-            IceAgent.Transmit transmit;
-            while ((transmit = agent.pollTransmit().orElse(null)) != null) {
-                if (transmit.onStream()) {
-                    VirtualTcpConnection connection = turnConnections.get(transmit.local());
-                    if (connection == null || !connection.isEstablished()) {
-                        throw new AssertionError(name + "'s agent wrote to " + transmit.local()
-                                + ", which is not an open TURN connection");
-                    }
-                    connection.send(transmit.data());
-                    continue;
-                }
-                if (!transmit.local().equals(socket.localAddress())) {
-                    throw new AssertionError(name + "'s agent sent from " + transmit.local()
-                            + ", which is not its socket " + socket.localAddress());
-                }
-                socket.send(transmit.remote(), transmit.data());
-            }
-            IceEvent event;
-            while ((event = agent.pollEvent().orElse(null)) != null) {
-                events.add(new TimedEvent(network.nowNanos(), event));
-                switch (event) {
-                    case IceEvent.StateChanged changed -> {
-                        boolean connected = changed.state() == IceConnectionState.CONNECTED
-                                || changed.state() == IceConnectionState.COMPLETED;
-                        if (connected && connectedAtNanos < 0) {
-                            connectedAtNanos = network.nowNanos();
-                        }
-                    }
-                    case IceEvent.LocalCandidate local -> {
-                        // As signaling carries it: the SDP candidate line, which drops the base.
-                        IceCandidate line = IceCandidate.fromSdp(local.candidate().toSdpLine());
-                        signal(this, peer -> peer.agent.addRemoteCandidate(line), "candidate " + line);
-                    }
-                    case IceEvent.GatheringComplete complete ->
-                            signal(this, peer -> peer.agent.endOfRemoteCandidates(), "end-of-candidates");
-                    case IceEvent.DataReceived data -> received.add(data.data());
-                    default -> {
-                    }
-                }
-            }
-            rearmTimer();
+            onHost.flush();
         }
 
-        private void rearmTimer() {
-            long due = agent.nextTimeoutNanos();
-            if (due == Long.MAX_VALUE) {
-                cancelTimer();
-                return;
-            }
-            long at = Math.max(due, network.nowNanos());
-            if (timer != null && timerAtNanos == at) {
-                return;
-            }
-            cancelTimer();
-            timer = network.schedule(at, this::onTimer);
-            timerAtNanos = at;
-        }
-
-        private void cancelTimer() {
-            if (timer != null) {
-                timer.cancel();
-                timer = null;
+        /** Records each event and carries candidates and end-of-candidates to the remote peer over signaling. */
+        private void onEvent(IceEvent event) {
+            events.add(new TimedEvent(network.nowNanos(), event));
+            switch (event) {
+                case IceEvent.StateChanged changed -> {
+                    boolean connected = changed.state() == IceConnectionState.CONNECTED
+                            || changed.state() == IceConnectionState.COMPLETED;
+                    if (connected && connectedAtNanos < 0) {
+                        connectedAtNanos = network.nowNanos();
+                    }
+                }
+                case IceEvent.LocalCandidate local -> {
+                    // As signaling carries it: the SDP candidate line, which drops the base.
+                    IceCandidate line = IceCandidate.fromSdp(local.candidate().toSdpLine());
+                    signal(this, peer -> peer.agent.addRemoteCandidate(line), "candidate " + line);
+                }
+                case IceEvent.GatheringComplete complete ->
+                        signal(this, peer -> peer.agent.endOfRemoteCandidates(), "end-of-candidates");
+                case IceEvent.DataReceived data -> received.add(data.data());
+                default -> {
+                }
             }
         }
 

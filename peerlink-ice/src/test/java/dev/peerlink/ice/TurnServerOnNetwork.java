@@ -45,13 +45,13 @@ import java.util.SplittableRandom;
  * its LANs), which the default deny list refuses as RFC 6890 special-purpose space; the server's own IP stays
  * refused outside its relay ports, so relay-to-relay traffic between two clients of this server works.
  */
-final class TurnServerOnNetwork implements RelayAllocator {
-    static final int PORT = 3478;
-    static final int TLS_PORT = 443;
+public final class TurnServerOnNetwork implements RelayAllocator {
+    public static final int PORT = 3478;
+    public static final int TLS_PORT = 443;
     static final String SERVER_NAME = "turn.peerlink.test";
     static final String REALM = "peerlink.lab";
-    static final String USERNAME = "ice";
-    static final String PASSWORD = "relay-me";
+    public static final String USERNAME = "ice";
+    public static final String PASSWORD = "relay-me";
     /** Nonces and credentials are checked against a wall clock; here it is this instant plus the virtual time. */
     static final Instant WALL_CLOCK_ORIGIN = Instant.ofEpochSecond(1_800_000_000L);
 
@@ -78,7 +78,7 @@ final class TurnServerOnNetwork implements RelayAllocator {
     private ScheduledTask timer;
     private long timerAtNanos;
 
-    TurnServerOnNetwork(VirtualNetwork network, Host host, long seed) {
+    public TurnServerOnNetwork(VirtualNetwork network, Host host, long seed) {
         this.network = network;
         this.host = host;
         this.listener = host.openUdpSocket(PORT);
@@ -103,7 +103,7 @@ final class TurnServerOnNetwork implements RelayAllocator {
         host.listenTcp(TLS_PORT, this::acceptStream);
     }
 
-    InetSocketAddress address() {
+    public InetSocketAddress address() {
         return listener.localAddress();
     }
 
@@ -112,16 +112,16 @@ final class TurnServerOnNetwork implements RelayAllocator {
     }
 
     /** Every relayed address handed out so far, in order. */
-    List<InetSocketAddress> relayedAddresses() {
+    public List<InetSocketAddress> relayedAddresses() {
         return List.copyOf(relayedAddresses);
     }
 
-    IceTurnServer iceServer() {
+    public IceTurnServer iceServer() {
         return IceTurnServer.udp(address(), USERNAME, PASSWORD);
     }
 
     /** The same server over TLS on port 443 ({@code turns:turn.peerlink.test:443}). */
-    IceTurnServer tlsIceServer() {
+    public IceTurnServer tlsIceServer() {
         return new IceTurnServer(new InetSocketAddress(host.address(), TLS_PORT), SERVER_NAME, StunTransport.TLS,
                 USERNAME, PASSWORD);
     }

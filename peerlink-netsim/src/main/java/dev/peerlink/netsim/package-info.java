@@ -17,6 +17,8 @@
  * }</pre>
  *
  * <p>{@link dev.peerlink.netsim.VirtualNetwork} has the event loop and builds the topology; routers are
- * {@link dev.peerlink.netsim.NatRouter} and {@link dev.peerlink.netsim.ForwardingRouter}.
+ * {@link dev.peerlink.netsim.NatRouter} and {@link dev.peerlink.netsim.ForwardingRouter}. Code with wall-clock timers
+ * of its own (DTLS, SCTP in a whole peer connection) runs on a network that {@link dev.peerlink.netsim.RealTimeDriver}
+ * drives in real time on a thread of its own.
  */
 package dev.peerlink.netsim;

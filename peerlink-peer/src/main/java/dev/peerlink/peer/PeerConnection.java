@@ -12,6 +12,7 @@ import dev.peerlink.ice.IceCandidate;
 import dev.peerlink.ice.IceConnectionState;
 import dev.peerlink.ice.IceEvent;
 import dev.peerlink.ice.IceRole;
+import dev.peerlink.ice.IceTransport;
 import dev.peerlink.ice.netty.IceSession;
 import dev.peerlink.sctp.SctpAssociation;
 import dev.peerlink.sctp.SctpConfig;
@@ -25,8 +26,6 @@ import dev.peerlink.sdp.Origin;
 import dev.peerlink.sdp.SdpParseException;
 import dev.peerlink.sdp.SessionDescription;
 import dev.peerlink.sdp.SetupRole;
-import dev.peerlink.stun.transport.NettyTransport;
-import io.netty.channel.EventLoopGroup;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.security.SecureRandom;
@@ -52,7 +51,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A W3C-style peer connection for data channels: JSEP (RFC 8829) offers and answers with one
- * {@code m=application UDP/DTLS/SCTP webrtc-datachannel} section (RFC 8841), ICE ({@link IceSession}), DTLS
+ * {@code m=application UDP/DTLS/SCTP webrtc-datachannel} section (RFC 8841), ICE ({@link IceSession}, or the
+ * {@link IceTransport} that {@link PeerConnectionConfig#iceTransport()} opens), DTLS
  * ({@link DtlsTransport}) and SCTP data channels ({@link DataChannelManager}).
  *
  * <p>Threads: every call into the data channel manager happens on one single-threaded "peer loop", which also
@@ -103,7 +103,7 @@ public final class PeerConnection implements AutoCloseable {
     private volatile long peerMaxMessageSize = DEFAULT_PEER_MAX_MESSAGE_SIZE;
 
     // ---- peer-loop state
-    private IceSession ice;
+    private IceTransport ice;
     private boolean offerer;
     private long sessionVersion = 1;
     private String mid = "0";
@@ -149,17 +149,6 @@ public final class PeerConnection implements AutoCloseable {
     private ScheduledFuture<?> timer;
     private long timerDeadline = Long.MAX_VALUE;
     private boolean closed;
-
-    /**
-     * The ICE event loops every peer connection of this JVM shares (daemon threads, made on first use, one per core):
-     * a session then holds no thread of its own, and opening one starts none (that was most of the ~1 ms an
-     * {@link IceSession} took to open, on the path from createOffer to connected).
-     */
-    private static final class SharedIceLoops {
-        static final NettyTransport TRANSPORT = NettyTransport.best();
-        static final EventLoopGroup GROUP = TRANSPORT.newEventLoopGroup(Runtime.getRuntime().availableProcessors(),
-                Thread.ofPlatform().name("peerlink-ice-", 0).daemon().factory());
-    }
 
     private PeerConnection(PeerConnectionConfig config, PeerConnectionListener listener) {
         this.config = config;
@@ -338,7 +327,7 @@ public final class PeerConnection implements AutoCloseable {
     }
 
     public IceConnectionState iceConnectionState() {
-        IceSession session = call(() -> ice);
+        IceTransport session = call(() -> ice);
         return session == null ? IceConnectionState.NEW : session.state();
     }
 
@@ -357,7 +346,7 @@ public final class PeerConnection implements AutoCloseable {
 
     /** The selected pair and traffic counters. */
     public CompletableFuture<PeerConnectionStats> getStats() {
-        IceSession session = call(() -> ice);
+        IceTransport session = call(() -> ice);
         PeerConnectionState now = state;
         if (session == null) {
             return CompletableFuture.completedFuture(new PeerConnectionStats(now, null, null, null, null, 0, 0, -1,
@@ -493,15 +482,7 @@ public final class PeerConnection implements AutoCloseable {
         for (IceServer server : config.iceServers()) {
             server.applyTo(iceConfig);
         }
-        ice = IceSession.builder(iceConfig.build())
-                .transport(SharedIceLoops.TRANSPORT)
-                .eventLoopGroup(SharedIceLoops.GROUP)
-                .gatherer(config.gatherer())
-                .ports(config.ports())
-                .mdns(config.mdns())
-                .insecureTurnTls(config.insecureTurnTls())
-                .listener(Runnable::run, this::onIceEventOnIceThread)
-                .open();
+        ice = config.iceTransport().open(iceConfig.build(), this::onIceEventOnIceThread);
     }
 
     private SessionDescription description(SetupRole setup, MediaDescription offered) {
@@ -570,7 +551,7 @@ public final class PeerConnection implements AutoCloseable {
                 .outbound(datagram -> {
                     byte[] bytes = new byte[datagram.remaining()];
                     datagram.get(bytes);
-                    IceSession session = ice;
+                    IceTransport session = ice;
                     if (session != null) {
                         session.sendQueued(bytes, unsent -> execute(() -> holdForIce(unsent)));
                     }

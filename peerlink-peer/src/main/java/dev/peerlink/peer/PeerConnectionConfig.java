@@ -1,9 +1,13 @@
 package dev.peerlink.peer;
 
 import dev.peerlink.dtls.DtlsCertificate;
+import dev.peerlink.ice.IceTransport;
 import dev.peerlink.ice.IceTransportPolicy;
+import dev.peerlink.ice.netty.IceSession;
 import dev.peerlink.ice.netty.HostAddressGatherer;
 import dev.peerlink.ice.netty.PortPolicy;
+import dev.peerlink.stun.transport.NettyTransport;
+import io.netty.channel.EventLoopGroup;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -20,10 +24,14 @@ import java.util.Objects;
  * @param insecureTurnTls    accept any certificate from {@code turns:} servers (a development or lab server with a
  *                           self-signed certificate); off by default, when the certificate must chain to the JDK's
  *                           trusted roots and name the URL's host
+ * @param iceTransport       what runs the ICE agent: by default an {@link IceSession} on real UDP sockets, on event
+ *                           loops all peer connections share, set up with the gatherer, ports, mdns and
+ *                           insecureTurnTls above (which another factory, such as
+ *                           a test's virtual network, does not use)
  */
 public record PeerConnectionConfig(List<IceServer> iceServers, IceTransportPolicy iceTransportPolicy,
                                    HostAddressGatherer gatherer, PortPolicy ports, DtlsCertificate certificate,
-                                   boolean mdns, boolean insecureTurnTls) {
+                                   boolean mdns, boolean insecureTurnTls, IceTransport.Factory iceTransport) {
 
     public PeerConnectionConfig {
         iceServers = List.copyOf(iceServers);
@@ -35,6 +43,28 @@ public record PeerConnectionConfig(List<IceServer> iceServers, IceTransportPolic
                 && iceServers.stream().flatMap(s -> s.urls().stream()).noneMatch(u -> IceServer.Url.parse(u).turn())) {
             throw new IllegalArgumentException("the ICE transport policy is relay, so at least one TURN server is needed");
         }
+        if (iceTransport == null) {
+            iceTransport = (agentConfig, listener) -> IceSession.builder(agentConfig)
+                    .transport(SharedIceLoops.TRANSPORT)
+                    .eventLoopGroup(SharedIceLoops.GROUP)
+                    .gatherer(gatherer)
+                    .ports(ports)
+                    .mdns(mdns)
+                    .insecureTurnTls(insecureTurnTls)
+                    .listener(Runnable::run, listener)
+                    .open();
+        }
+    }
+
+    /**
+     * The ICE event loops every peer connection of this JVM shares (daemon threads, made on first use, one per core):
+     * a session then holds no thread of its own, and opening one starts none (that was most of the ~1 ms an
+     * {@link IceSession} took to open, on the path from createOffer to connected).
+     */
+    private static final class SharedIceLoops {
+        static final NettyTransport TRANSPORT = NettyTransport.best();
+        static final EventLoopGroup GROUP = TRANSPORT.newEventLoopGroup(Runtime.getRuntime().availableProcessors(),
+                Thread.ofPlatform().name("peerlink-ice-", 0).daemon().factory());
     }
 
     public static PeerConnectionConfig defaults() {
@@ -53,6 +83,7 @@ public record PeerConnectionConfig(List<IceServer> iceServers, IceTransportPolic
         private DtlsCertificate certificate;
         private boolean mdns = true;
         private boolean insecureTurnTls;
+        private IceTransport.Factory iceTransport;
 
         private Builder() {
         }
@@ -104,9 +135,19 @@ public record PeerConnectionConfig(List<IceServer> iceServers, IceTransportPolic
             return this;
         }
 
+        /**
+         * Runs ICE on what {@code value} opens instead of an {@link IceSession} on real sockets (tests run peer
+         * connections on a virtual network this way); null goes back to the default.
+         */
+        public Builder iceTransport(IceTransport.Factory value) {
+            this.iceTransport = value;
+            return this;
+        }
+
         public PeerConnectionConfig build() {
             return new PeerConnectionConfig(iceServers, policy, gatherer, ports,
-                    certificate != null ? certificate : DtlsCertificate.generate(), mdns, insecureTurnTls);
+                    certificate != null ? certificate : DtlsCertificate.generate(), mdns, insecureTurnTls,
+                    iceTransport);
         }
     }
 }

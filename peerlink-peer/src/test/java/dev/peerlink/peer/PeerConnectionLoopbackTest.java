@@ -43,38 +43,7 @@ class PeerConnectionLoopbackTest {
     private void connect(PeerConnectionConfig aConfig, PeerConnectionConfig bConfig) {
         a = PeerConnection.create(aConfig, aEvents);
         b = PeerConnection.create(bConfig, bEvents);
-        Trickle toB = new Trickle();
-        Trickle toA = new Trickle();
-        aEvents.candidateSink = toB::offer;
-        bEvents.candidateSink = toA::offer;
-        String offer = a.createOffer();
-        a.setLocalDescription(offer);
-        b.setRemoteDescription(offer);
-        toB.ready(b);
-        String answer = b.createAnswer();
-        b.setLocalDescription(answer);
-        a.setRemoteDescription(answer);
-        toA.ready(a);
-    }
-
-    /** Candidates for one peer: queued until its remote description is set (W3C addIceCandidate needs one). */
-    private static final class Trickle {
-        private final java.util.List<String> queued = new java.util.ArrayList<>();
-        private PeerConnection target;
-
-        synchronized void offer(String candidate) {
-            if (target == null) {
-                queued.add(candidate);
-            } else {
-                target.addIceCandidate(candidate);
-            }
-        }
-
-        synchronized void ready(PeerConnection pc) {
-            target = pc;
-            queued.forEach(pc::addIceCandidate);
-            queued.clear();
-        }
+        Trickle.offerAndAnswer(a, aEvents, b, bEvents);
     }
 
     private void awaitConnected() {
@@ -276,19 +245,9 @@ class PeerConnectionLoopbackTest {
     void aFingerprintMismatchFailsTheConnection() {
         a = PeerConnection.create(loopback(), aEvents);
         b = PeerConnection.create(loopback(), bEvents);
-        Trickle toB = new Trickle();
-        Trickle toA = new Trickle();
-        aEvents.candidateSink = toB::offer;
-        bEvents.candidateSink = toA::offer;
-        String offer = a.createOffer();
-        a.setLocalDescription(offer);
         String otherFingerprint = DtlsCertificate.generate().fingerprint().toAttribute().toString();
-        b.setRemoteDescription(offer.replaceAll("a=fingerprint:[^\r\n]*", "a=" + otherFingerprint));
-        toB.ready(b);
-        String answer = b.createAnswer();
-        b.setLocalDescription(answer);
-        a.setRemoteDescription(answer);
-        toA.ready(a);
+        Trickle.offerAndAnswer(a, aEvents, b, bEvents,
+                offer -> offer.replaceAll("a=fingerprint:[^\r\n]*", "a=" + otherFingerprint));
         await().atMost(PATIENCE).until(() -> b.connectionState() == PeerConnectionState.FAILED);
         await().atMost(PATIENCE).until(() -> a.connectionState() == PeerConnectionState.FAILED);
         assertThat(bEvents.states).doesNotContain(PeerConnectionState.CONNECTED);

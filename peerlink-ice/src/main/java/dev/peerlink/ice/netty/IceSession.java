@@ -7,6 +7,7 @@ import dev.peerlink.ice.IceCandidate;
 import dev.peerlink.ice.IceConnectionState;
 import dev.peerlink.ice.IceEvent;
 import dev.peerlink.ice.IceRole;
+import dev.peerlink.ice.IceTransport;
 import dev.peerlink.ice.IceTurnServer;
 import dev.peerlink.stun.client.StunTransport;
 import dev.peerlink.stun.transport.ClientSockets;
@@ -80,7 +81,7 @@ import org.slf4j.LoggerFactory;
  * The public methods may be called from any thread: they hop onto the event loop and return a future completed
  * there. {@link #close()} releases every socket.
  */
-public final class IceSession implements AutoCloseable {
+public final class IceSession implements IceTransport {
     private static final Logger log = LoggerFactory.getLogger(IceSession.class);
     private static final int SHARED_PORT_ATTEMPTS = 16;
     private static final int TURN_CONNECT_TIMEOUT_MILLIS = 10_000;
@@ -565,6 +566,7 @@ public final class IceSession implements AutoCloseable {
     // ------------------------------------------------------------------------------------------- public calls
 
     /** The peer's ice-ufrag and ice-pwd (RFC 8839 §5.4). */
+    @Override
     public CompletableFuture<Void> setRemoteCredentials(String ufrag, String password) {
         return onLoop(() -> {
             agent.setRemoteCredentials(ufrag, password);
@@ -577,6 +579,7 @@ public final class IceSession implements AutoCloseable {
      * mDNS first (when enabled); completes with false for a candidate the agent does not use (TCP, other
      * components).
      */
+    @Override
     public CompletableFuture<Boolean> addRemoteCandidate(IceCandidate candidate) {
         return onLoop(() -> {
             boolean accepted = agent.addRemoteCandidate(candidate);
@@ -589,6 +592,7 @@ public final class IceSession implements AutoCloseable {
     }
 
     /** The peer signalled end-of-candidates (RFC 8838 §4.2). */
+    @Override
     public CompletableFuture<Void> endOfRemoteCandidates() {
         return onLoop(() -> {
             agent.endOfRemoteCandidates();
@@ -597,6 +601,7 @@ public final class IceSession implements AutoCloseable {
     }
 
     /** Sends {@code data} (copied) on the selected pair; completes with false when there is none. */
+    @Override
     public CompletableFuture<Boolean> send(byte[] data) {
         byte[] copy = data.clone();
         return onLoop(() -> agent.send(ByteBuffer.wrap(copy), System.nanoTime()));
@@ -609,6 +614,7 @@ public final class IceSession implements AutoCloseable {
      * do not change it afterwards. Data that cannot go (no selected pair yet, or the session closed) is handed to
      * {@code notSent} on the event loop.
      */
+    @Override
     public void sendQueued(byte[] data, Consumer<byte[]> notSent) {
         outgoing.add(new Outgoing(data, notSent));
         if (outgoingDrainScheduled.compareAndSet(false, true)) {
@@ -648,17 +654,20 @@ public final class IceSession implements AutoCloseable {
      * How a local relayed candidate reaches its TURN server — UDP, TCP or TLS (W3C
      * {@code RTCIceCandidateStats.relayProtocol}); empty for other candidates.
      */
+    @Override
     public CompletableFuture<Optional<StunTransport>> relayProtocol(IceCandidate local) {
         return onLoop(() -> agent.relayProtocol(local));
     }
 
     /** A snapshot of every checklist and valid pair, taken on the event loop. */
+    @Override
     public CompletableFuture<List<CandidatePairStats>> pairStats() {
         return onLoop(agent::pairStats);
     }
 
     // --------------------------------------------------------------------------------------------- snapshots
 
+    @Override
     public IceConnectionState state() {
         return state;
     }
@@ -680,11 +689,13 @@ public final class IceSession implements AutoCloseable {
         return gatheringComplete;
     }
 
+    @Override
     public String localUfrag() {
         return localUfrag;
     }
 
     /** For the local description; never log it. */
+    @Override
     public String localPassword() {
         return localPassword;
     }
