@@ -142,13 +142,7 @@ class TurnServerTest {
      */
     @Test
     void datagramsOfEverySizeAreRelayedWholeBothWays() throws Exception {
-        try (PeerlinkServer server = PeerlinkServer.start(config(true));
-             DatagramChannel peer = DatagramChannel.open().bind(new InetSocketAddress(LOOPBACK, 0));
-             TurnClient client = open(server, StunTransport.UDP, "alice", "wonderland")) {
-            InetSocketAddress peerAddress = (InetSocketAddress) peer.getLocalAddress();
-            InetSocketAddress relayed = client.allocate().relayedAddress();
-            client.createPermission(LOOPBACK);
-            int channel = client.bindChannel(peerAddress);
+        overUdpChannel((client, peer, peerAddress, relayed, channel) -> {
             ByteBuffer buffer = ByteBuffer.allocate(65_536);
             // The largest: 65,507 bytes of UDP payload over IPv4, minus ChannelData's 4-byte header client-side.
             for (int size : new int[] {1, 1_500, 2_049, 9_000, 65_503}) {
@@ -167,7 +161,7 @@ class TurnServerTest {
                 assertThat(received.channel()).isEqualTo(channel);
                 assertThat(received.data()).as("bytes at the client for %d sent by the peer", size).isEqualTo(back);
             }
-        }
+        });
     }
 
     /**
@@ -179,13 +173,7 @@ class TurnServerTest {
     void burstsAreRelayedCompleteAndInOrder() throws Exception {
         final int bursts = 10;
         final int burst = 32;
-        try (PeerlinkServer server = PeerlinkServer.start(config(true));
-             DatagramChannel peer = DatagramChannel.open().bind(new InetSocketAddress(LOOPBACK, 0));
-             TurnClient client = open(server, StunTransport.UDP, "alice", "wonderland")) {
-            InetSocketAddress peerAddress = (InetSocketAddress) peer.getLocalAddress();
-            InetSocketAddress relayed = client.allocate().relayedAddress();
-            client.createPermission(LOOPBACK);
-            int channel = client.bindChannel(peerAddress);
+        overUdpChannel((client, peer, peerAddress, relayed, channel) -> {
             ByteBuffer buffer = ByteBuffer.allocate(2048);
             for (int b = 0; b < bursts; b++) {
                 for (int i = 0; i < burst; i++) {
@@ -208,6 +196,25 @@ class TurnServerTest {
                     assertThat(new String(received.data(), StandardCharsets.UTF_8)).isEqualTo(expected);
                 }
             }
+        });
+    }
+
+    /** What a test does with a UDP allocation whose channel is bound to a local peer. */
+    private interface ChannelExchange {
+        void run(TurnClient client, DatagramChannel peer, InetSocketAddress peerAddress, InetSocketAddress relayed,
+                 int channel) throws Exception;
+    }
+
+    /** Starts a server, allocates over UDP, binds a channel to a fresh local peer, runs {@code exchange}, tears down. */
+    private static void overUdpChannel(ChannelExchange exchange) throws Exception {
+        try (PeerlinkServer server = PeerlinkServer.start(config(true));
+             DatagramChannel peer = DatagramChannel.open().bind(new InetSocketAddress(LOOPBACK, 0));
+             TurnClient client = open(server, StunTransport.UDP, "alice", "wonderland")) {
+            InetSocketAddress peerAddress = (InetSocketAddress) peer.getLocalAddress();
+            InetSocketAddress relayed = client.allocate().relayedAddress();
+            client.createPermission(LOOPBACK);
+            int channel = client.bindChannel(peerAddress);
+            exchange.run(client, peer, peerAddress, relayed, channel);
         }
     }
 
