@@ -3,6 +3,7 @@ package dev.peerlink.server.stun;
 import dev.peerlink.server.ConfigException;
 import dev.peerlink.server.ServerConfig;
 import dev.peerlink.server.TlsCertificates;
+import dev.peerlink.server.turn.RelayDatagramReads;
 import dev.peerlink.server.turn.TurnDatagramHandler;
 import dev.peerlink.server.turn.TurnService;
 import dev.peerlink.server.turn.TurnStreamHandler;
@@ -190,7 +191,9 @@ public final class StunServer implements AutoCloseable {
                         channel.pipeline().addLast(handler);
                     }
                 });
-        if (transport == NettyTransport.EPOLL) {
+        if (handler instanceof TurnDatagramHandler) {
+            RelayDatagramReads.apply(bootstrap, transport); // whole datagrams, a batch per recvmmsg
+        } else if (transport == NettyTransport.EPOLL) {
             // Read up to 64 datagrams per system call (recvmmsg) when many clients are sending.
             bootstrap.option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, 1500);
         }

@@ -255,6 +255,7 @@ final class RelaySockets implements RelayAllocator {
                 .option(ChannelOption.SO_RCVBUF, RELAY_BUFFER_BYTES)
                 .option(ChannelOption.SO_SNDBUF, RELAY_BUFFER_BYTES)
                 .handler(socket);
+        RelayDatagramReads.apply(bootstrap, transport);
         ChannelFuture registered = bootstrap.register();
         if (!registered.isDone() || !registered.isSuccess()) {
             registered.channel().close();

@@ -32,6 +32,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,12 +46,16 @@ import org.slf4j.LoggerFactory;
  * <p>Why one loop and not one core per loop: an allocation is reached by two keys, its client 5-tuple and its relay
  * socket, and both must land on the thread that owns it. With one core per loop, UDP datagrams from one client could
  * arrive on any loop (SO_REUSEPORT spreads them by hash) and would have to be handed over. One loop keeps that
- * simple and allocation-free; its cost is that TURN uses one core of the machine. A relay load generator (a separate
- * task) will say when sharding by 5-tuple hash is worth its hand-over.
+ * simple and allocation-free; its cost is that TURN uses one core of the machine. Sharding would not speed up one
+ * flow anyway: one allocation is one client 5-tuple and one relay socket, so it would stay on one loop (coturn, too,
+ * relays one flow on one thread). Measured with {@code peerlink bench turn} (docs/benchmarks.md), the thread's time
+ * goes to the kernel (UDP send and receive, wake-ups); the Java side is a small part.
  *
  * <p>Per packet: the datagram or stream frame is copied into one reused buffer, the UDP 5-tuple comes from a cache
  * keyed by source address, the core's transmits are copied into pooled Netty buffers and written to the right channel
- * (a client's UDP listener or TCP/TLS connection, or a peer's relay socket) and flushed once per batch.
+ * (a client's UDP listener or TCP/TLS connection, or a peer's relay socket). Datagrams are read a batch per system
+ * call ({@link RelayDatagramReads}), and channels are flushed once per loop iteration, after every ready socket was
+ * read, so what a batch produced leaves in one {@code sendmmsg} per channel.
  */
 public final class TurnService implements RelaySockets.PeerSink, AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(TurnService.class);
@@ -69,7 +74,10 @@ public final class TurnService implements RelaySockets.PeerSink, AutoCloseable {
     private final HashMap<InetSocketAddress, HashMap<InetSocketAddress, FiveTuple>> udpTuples = new HashMap<>();
     private final HashMap<FiveTuple, Channel> streams = new HashMap<>();
     private final HashSet<FiveTuple> allocatedStreams = new HashSet<>();
+    /** Channels written to and not yet flushed. */
     private final ArrayList<Channel> toFlush = new ArrayList<>();
+    private final Runnable flushTask = this::flushWritten;
+    private boolean flushScheduled;
     private TurnServerCore core;
     private ScheduledFuture<?> timer;
     private long timerDeadline = Long.MAX_VALUE;
@@ -357,15 +365,32 @@ public final class TurnService implements RelaySockets.PeerSink, AutoCloseable {
                 toFlush.add(channel);
             }
         }
-        for (int i = 0; i < toFlush.size(); i++) {
-            toFlush.get(i).flush();
+        if (!toFlush.isEmpty() && !flushScheduled) {
+            flushScheduled = true;
+            try {
+                loop.execute(flushTask);
+            } catch (RejectedExecutionException shuttingDown) {
+                flushWritten(); // the loop takes no more tasks: send now rather than never
+            }
         }
-        toFlush.clear();
         Optional<TurnServerEvent> event;
         while ((event = core.pollEvent()).isPresent()) {
             log(event.get());
         }
         armTimer();
+    }
+
+    /**
+     * Flushes every channel written to since the last flush, once each. It runs as a task of the loop, and Netty runs
+     * tasks after it has read every socket that was ready, so what one wake-up's datagrams produced leaves together:
+     * the epoll transport hands a channel's queued datagrams to one sendmmsg rather than one sendto each.
+     */
+    private void flushWritten() {
+        flushScheduled = false;
+        for (int i = 0; i < toFlush.size(); i++) {
+            toFlush.get(i).flush();
+        }
+        toFlush.clear();
     }
 
     private void log(TurnServerEvent event) {

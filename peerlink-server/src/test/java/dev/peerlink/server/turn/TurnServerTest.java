@@ -134,6 +134,99 @@ class TurnServerTest {
         }
     }
 
+    /**
+     * A UDP datagram is relayed whole whatever its size (RFC 8656 §11.3, §12.6): a peer's datagram larger than one
+     * Ethernet frame, and up to nearly the largest UDP payload, reaches the client as ChannelData with every byte, and
+     * the client's ChannelData of that size reaches the peer whole. (Netty's default 2,048-byte datagram buffer cut a
+     * peer's datagram short and relayed the stump.)
+     */
+    @Test
+    void datagramsOfEverySizeAreRelayedWholeBothWays() throws Exception {
+        overUdpChannel((client, peer, peerAddress, relayed, channel) -> {
+            ByteBuffer buffer = ByteBuffer.allocate(65_536);
+            // The largest: 65,507 bytes of UDP payload over IPv4, minus ChannelData's 4-byte header client-side.
+            for (int size : new int[] {1, 1_500, 2_049, 9_000, 65_503}) {
+                byte[] out = pattern(size, 7);
+                client.send(peerAddress, out);
+                buffer.clear();
+                assertThat(receiveWithin(peer, buffer)).isEqualTo(relayed);
+                buffer.flip();
+                assertThat(buffer.remaining()).as("bytes at the peer for %d sent", size).isEqualTo(size);
+                assertThat(buffer.array()).startsWith(out);
+
+                byte[] back = pattern(size, 11);
+                peer.send(ByteBuffer.wrap(back), relayed);
+                TurnClient.Received received = client.receive(Duration.ofSeconds(10)).orElseThrow(
+                        () -> new AssertionError("nothing came back through the relay for " + size + " bytes"));
+                assertThat(received.channel()).isEqualTo(channel);
+                assertThat(received.data()).as("bytes at the client for %d sent by the peer", size).isEqualTo(back);
+            }
+        });
+    }
+
+    /**
+     * Bursts both ways without waiting for answers, so the server reads several datagrams per wake-up and sends what
+     * they produced together: every packet of every burst arrives, in order, on each side. Bursts of 32 stay well
+     * inside the sockets' default receive buffers, so a missing packet is the server's fault, not the kernel's.
+     */
+    @Test
+    void burstsAreRelayedCompleteAndInOrder() throws Exception {
+        final int bursts = 10;
+        final int burst = 32;
+        overUdpChannel((client, peer, peerAddress, relayed, channel) -> {
+            ByteBuffer buffer = ByteBuffer.allocate(2048);
+            for (int b = 0; b < bursts; b++) {
+                for (int i = 0; i < burst; i++) {
+                    client.send(peerAddress, ("out-" + b + "-" + i).getBytes(StandardCharsets.UTF_8));
+                }
+                for (int i = 0; i < burst; i++) {
+                    buffer.clear();
+                    assertThat(receiveWithin(peer, buffer)).isEqualTo(relayed);
+                    buffer.flip();
+                    assertThat(StandardCharsets.UTF_8.decode(buffer).toString()).isEqualTo("out-" + b + "-" + i);
+                }
+                for (int i = 0; i < burst; i++) {
+                    peer.send(ByteBuffer.wrap(("in-" + b + "-" + i).getBytes(StandardCharsets.UTF_8)), relayed);
+                }
+                for (int i = 0; i < burst; i++) {
+                    String expected = "in-" + b + "-" + i;
+                    TurnClient.Received received = client.receive(Duration.ofSeconds(10)).orElseThrow(
+                            () -> new AssertionError(expected + " did not come back through the relay"));
+                    assertThat(received.channel()).isEqualTo(channel);
+                    assertThat(new String(received.data(), StandardCharsets.UTF_8)).isEqualTo(expected);
+                }
+            }
+        });
+    }
+
+    /** What a test does with a UDP allocation whose channel is bound to a local peer. */
+    private interface ChannelExchange {
+        void run(TurnClient client, DatagramChannel peer, InetSocketAddress peerAddress, InetSocketAddress relayed,
+                 int channel) throws Exception;
+    }
+
+    /** Starts a server, allocates over UDP, binds a channel to a fresh local peer, runs {@code exchange}, tears down. */
+    private static void overUdpChannel(ChannelExchange exchange) throws Exception {
+        try (PeerlinkServer server = PeerlinkServer.start(config(true));
+             DatagramChannel peer = DatagramChannel.open().bind(new InetSocketAddress(LOOPBACK, 0));
+             TurnClient client = open(server, StunTransport.UDP, "alice", "wonderland")) {
+            InetSocketAddress peerAddress = (InetSocketAddress) peer.getLocalAddress();
+            InetSocketAddress relayed = client.allocate().relayedAddress();
+            client.createPermission(LOOPBACK);
+            int channel = client.bindChannel(peerAddress);
+            exchange.run(client, peer, peerAddress, relayed, channel);
+        }
+    }
+
+    /** {@code size} bytes that differ from position to position and from seed to seed. */
+    private static byte[] pattern(int size, int seed) {
+        byte[] bytes = new byte[size];
+        for (int i = 0; i < size; i++) {
+            bytes[i] = (byte) (i * seed + (i >>> 8));
+        }
+        return bytes;
+    }
+
     /** PACKETS payloads out to the peer, each echoed back by the test; all arrive, in order, from the relay. */
     private static void roundTrip(TurnClient client, DatagramChannel peer, InetSocketAddress peerAddress,
                                   InetSocketAddress relayed, String label, int channel) throws Exception {
