@@ -33,6 +33,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
@@ -208,7 +209,8 @@ public final class SignalingClient implements AutoCloseable {
                                 new Receiver());
                     }
                 });
-        ChannelFuture connecting = bootstrap.connect(host, port);
+        // Resolved here, on the caller's thread: a slow DNS lookup must not hold up the loop every client shares.
+        ChannelFuture connecting = bootstrap.connect(new InetSocketAddress(host, port));
         channel = connecting.channel();
         connecting.addListener(done -> {
             if (!done.isSuccess()) {
