@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,7 +24,11 @@ class CliPeersTest {
                 0, false, List.of(), List.of());
     }
 
-    @Test
+    /**
+     * Repeated in one JVM, each run on a new server: a second pair once stalled on its signaling connect (the JDK
+     * WebSocket's handshake needed a free common-pool worker) or failed ICE (candidates sent before the offer).
+     */
+    @RepeatedTest(3)
     void aFileCrossesFromSendToReceiveIntact() throws Exception {
         Path source = dir.resolve("payload.bin");
         byte[] bytes = new byte[5 * 1024 * 1024];

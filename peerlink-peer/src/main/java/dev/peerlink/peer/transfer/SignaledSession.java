@@ -26,6 +26,17 @@ public final class SignaledSession implements AutoCloseable {
     private final String room;
     private final Consumer<String> warnings;
     private final List<String> pendingRemoteCandidates = new ArrayList<>();
+    /**
+     * Guards {@link #descriptionSent} and {@link #pendingLocalCandidates}, and is held while a candidate is sent so
+     * candidates leave in the order they were gathered.
+     */
+    private final Object candidateLock = new Object();
+    /** Candidates gathered before our offer or answer went out; null is end-of-candidates. */
+    private final List<String> pendingLocalCandidates = new ArrayList<>();
+    private boolean descriptionSent;
+    /** Candidates that came before the offer they belong to, from whoever sent them; bounded. */
+    private final List<ServerMessage.Signal> earlyCandidates = new ArrayList<>();
+    private static final int MAX_EARLY_CANDIDATES = 256;
     private volatile String remote;
     private volatile String failure;
     private PeerConnection connection;
@@ -85,14 +96,12 @@ public final class SignaledSession implements AutoCloseable {
         connection = PeerConnection.create(config, new PeerConnectionListener() {
             @Override
             public void onIceCandidate(String candidate) {
-                try {
-                    if (candidate == null) {
-                        signaling.endOfCandidates(remote);
+                synchronized (candidateLock) {
+                    if (descriptionSent) {
+                        sendCandidate(candidate);
                     } else {
-                        signaling.candidate(remote, candidate, "0", 0);
+                        pendingLocalCandidates.add(candidate);
                     }
-                } catch (SignalingException e) {
-                    fail(e.getMessage());
                 }
             }
 
@@ -112,6 +121,32 @@ public final class SignaledSession implements AutoCloseable {
         return connection;
     }
 
+    /**
+     * Gathering starts when the connection makes its offer or answer, so candidates can be ready before that
+     * description is sent. They go only after it: the peer cannot use a candidate before it has the description it
+     * belongs to (trickle ICE, RFC 8838), and a receiver that dropped the sender's candidates and then heard
+     * end-of-candidates saw every check exhausted and failed (RFC 8838 §8).
+     */
+    private void descriptionSent() {
+        synchronized (candidateLock) {
+            descriptionSent = true;
+            pendingLocalCandidates.forEach(this::sendCandidate);
+            pendingLocalCandidates.clear();
+        }
+    }
+
+    private void sendCandidate(String candidate) {
+        try {
+            if (candidate == null) {
+                signaling.endOfCandidates(remote);
+            } else {
+                signaling.candidate(remote, candidate, "0", 0);
+            }
+        } catch (SignalingException e) {
+            fail(e.getMessage());
+        }
+    }
+
     void fail(String message) {
         if (failure == null) {
             failure = message;
@@ -125,9 +160,15 @@ public final class SignaledSession implements AutoCloseable {
     public ServerMessage.Signal awaitOffer(long deadlineNanos, Duration timeout, String nobody)
             throws TransferException, InterruptedException {
         while (System.nanoTime() <= deadlineNanos) {
-            if (pump(Duration.ofMillis(200)) instanceof ServerMessage.Signal signal
-                    && signal.kind() == SignalKind.OFFER) {
-                return signal;
+            if (pump(Duration.ofMillis(200)) instanceof ServerMessage.Signal signal) {
+                if (signal.kind() == SignalKind.OFFER) {
+                    return signal;
+                }
+                // A sender may trickle before its offer arrives; answer() applies those of the peer it answers.
+                if ((signal.kind() == SignalKind.CANDIDATE || signal.kind() == SignalKind.END_OF_CANDIDATES)
+                        && earlyCandidates.size() < MAX_EARLY_CANDIDATES) {
+                    earlyCandidates.add(signal);
+                }
             }
         }
         throw new TransferException(nobody + " in room " + room + " within " + timeout.toSeconds() + " s");
@@ -191,8 +232,15 @@ public final class SignaledSession implements AutoCloseable {
         try {
             connection.setRemoteDescription(offerSdp);
             remoteDescriptionSet = true;
+            for (ServerMessage.Signal early : earlyCandidates) {
+                if (early.from().equals(remote)) {
+                    addCandidate(early.kind() == SignalKind.CANDIDATE ? text(early.payload(), "candidate") : null);
+                }
+            }
+            earlyCandidates.clear();
             String answer = connection.createAnswer();
             signaling.answer(remote, answer);
+            descriptionSent();
             connection.setLocalDescription(answer);
             pendingRemoteCandidates.forEach(connection::addIceCandidate);
             pendingRemoteCandidates.clear();
@@ -209,6 +257,7 @@ public final class SignaledSession implements AutoCloseable {
             String offer = connection.createOffer();
             connection.setLocalDescription(offer);
             signaling.offer(remote, offer);
+            descriptionSent();
         } catch (SignalingException e) {
             throw new TransferException(e.getMessage());
         }

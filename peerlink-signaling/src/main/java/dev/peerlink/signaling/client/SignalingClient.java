@@ -8,20 +8,43 @@ import dev.peerlink.signaling.protocol.ServerMessage;
 import dev.peerlink.signaling.protocol.SignalKind;
 import dev.peerlink.signaling.protocol.SignalingCodec;
 import dev.peerlink.signaling.protocol.SignalingProtocolException;
+import dev.peerlink.stun.transport.NettyTransport;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.TextWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketClientHandshakeException;
+import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketClientProtocolHandler;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import java.net.InetSocketAddress;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.WebSocket;
-import java.net.http.WebSocketHandshakeException;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
+import javax.net.ssl.SSLException;
 
 /**
  * A signaling client on the JDK's WebSocket (docs/signaling.md): joins one room, sends signals, and delivers what
@@ -36,6 +59,11 @@ import java.util.function.Consumer;
  *
  * {@link #close()} leaves the room; {@link #abort()} drops the connection so that {@link #reconnect()} can take the
  * place back within the server's resume window.
+ *
+ * <p>The WebSocket runs on Netty, on one small event loop group shared by every client in the JVM. Not on the JDK's
+ * {@code java.net.http.WebSocket}: its opening handshake completes through {@code ForkJoinPool.commonPool()}
+ * ({@code HttpClientImpl.sendAsync} hops there), so while the common pool's few workers (one on a two-core machine)
+ * were busy with blocking tasks the 101 response arrived and the connect still timed out.
  */
 public final class SignalingClient implements AutoCloseable {
     /** How the connection was closed: the WebSocket close code and reason, or -1 when it failed without one. */
@@ -51,7 +79,8 @@ public final class SignalingClient implements AutoCloseable {
      * @param resume   a session id from an earlier welcome, or null
      * @param origin   an Origin header to send (as a browser page would), or null
      * @param timeout  how long connecting and joining may take
-     * @param listener receives every server message on the client's thread instead of the queue, or null
+     * @param listener receives every server message on the client's I/O thread instead of the queue, or null; it
+     *                 must not block, since that thread serves every client in the JVM
      */
     public record Options(String room, String peer, String token, String resume, String origin, Duration timeout,
                           Consumer<ServerMessage> listener) {
@@ -86,17 +115,38 @@ public final class SignalingClient implements AutoCloseable {
         }
     }
 
-    private static final class Shared { // one JDK HttpClient (and its selector thread) for all clients
-        static final HttpClient HTTP = HttpClient.newHttpClient();
+    /** One event loop for every client in the JVM: signaling is a few small messages per connection. */
+    private static final class Shared {
+        static final NettyTransport TRANSPORT = NettyTransport.best();
+        static final EventLoopGroup GROUP = TRANSPORT.newEventLoopGroup(1,
+                new DefaultThreadFactory("peerlink-signaling-client", true));
     }
+
+    /** Made on the first wss:// connection only. */
+    private static final class Tls {
+        static final SslContext CONTEXT = context();
+
+        private static SslContext context() {
+            try {
+                // The JDK's default trust store; the server's name is checked against its certificate.
+                return SslContextBuilder.forClient().endpointIdentificationAlgorithm("HTTPS").build();
+            } catch (SSLException e) {
+                throw new IllegalStateException("cannot set up TLS for wss:// signaling: " + e.getMessage(), e);
+            }
+        }
+    }
+
+    /** Larger than any message the server relays (its limit is per message a client sends, 64 KiB by default). */
+    private static final int MAX_INCOMING_MESSAGE_BYTES = 16 * 1024 * 1024;
 
     private final URI uri;
     private final Options options;
     private final BlockingQueue<ServerMessage> inbox = new LinkedBlockingQueue<>();
+    private final CompletableFuture<Void> opened = new CompletableFuture<>();
     private final CompletableFuture<ServerMessage> firstReply = new CompletableFuture<>();
     private final CompletableFuture<Closed> closed = new CompletableFuture<>();
-    private final Object sendLock = new Object();
-    private WebSocket webSocket;
+    private volatile Channel channel;
+    private volatile boolean closeSent;
     private volatile ServerMessage.Welcome welcome;
 
     private SignalingClient(URI uri, Options options) {
@@ -117,24 +167,72 @@ public final class SignalingClient implements AutoCloseable {
     }
 
     private void open() throws SignalingException {
-        WebSocket.Builder builder = Shared.HTTP.newWebSocketBuilder().connectTimeout(options.timeout());
-        if (options.origin() != null) {
-            builder.header("Origin", options.origin());
+        String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(java.util.Locale.ROOT);
+        if (!scheme.equals("ws") && !scheme.equals("wss") || uri.getHost() == null) {
+            throw new SignalingException("the signaling URL must be ws:// or wss:// with a host, not " + uri, null, 0,
+                    null);
         }
+        boolean tls = scheme.equals("wss");
+        String host = uri.getHost().startsWith("[") ? uri.getHost().substring(1, uri.getHost().length() - 1)
+                : uri.getHost();
+        int port = uri.getPort() != -1 ? uri.getPort() : tls ? 443 : 80;
+        long timeoutMillis = options.timeout().toMillis();
+        HttpHeaders headers = new DefaultHttpHeaders();
+        if (options.origin() != null) {
+            headers.set(HttpHeaderNames.ORIGIN, options.origin());
+        }
+        WebSocketClientProtocolConfig webSocket = WebSocketClientProtocolConfig.newBuilder()
+                .webSocketUri(uri)
+                .customHeaders(headers)
+                .generateOriginHeader(false) // only what the caller asked for: servers check Origin against a list
+                .maxFramePayloadLength(MAX_INCOMING_MESSAGE_BYTES)
+                .handleCloseFrames(false) // Receiver reads the server's close code and reason
+                .sendCloseFrame(null) // abort() drops the connection; close() sends its own close frame
+                .handshakeTimeoutMillis(timeoutMillis)
+                .build();
+        Bootstrap bootstrap = new Bootstrap()
+                .group(Shared.GROUP)
+                .channel(Shared.TRANSPORT.socketChannel())
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(Integer.MAX_VALUE, timeoutMillis))
+                .handler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel socket) {
+                        if (tls) {
+                            socket.pipeline().addLast(Tls.CONTEXT.newHandler(socket.alloc(), host, port));
+                        }
+                        socket.pipeline().addLast(
+                                new HttpClientCodec(),
+                                new HttpObjectAggregator(64 * 1024),
+                                new WebSocketClientProtocolHandler(webSocket),
+                                new WebSocketFrameAggregator(MAX_INCOMING_MESSAGE_BYTES),
+                                new Receiver());
+                    }
+                });
+        // Resolved here, on the caller's thread: a slow DNS lookup must not hold up the loop every client shares.
+        ChannelFuture connecting = bootstrap.connect(new InetSocketAddress(host, port));
+        channel = connecting.channel();
+        connecting.addListener(done -> {
+            if (!done.isSuccess()) {
+                opened.completeExceptionally(done.cause());
+            }
+        });
         try {
-            webSocket = builder.buildAsync(uri, new Receiver()).get(options.timeout().toMillis(),
-                    TimeUnit.MILLISECONDS);
+            opened.get(timeoutMillis, TimeUnit.MILLISECONDS);
         } catch (ExecutionException e) {
-            if (e.getCause() instanceof WebSocketHandshakeException refused) {
-                int status = refused.getResponse().statusCode();
+            abort();
+            if (e.getCause() instanceof WebSocketClientHandshakeException refused && refused.response() != null) {
+                int status = refused.response().status().code();
                 throw new SignalingException("the server at " + uri + " refused the WebSocket upgrade with HTTP "
                         + status, status == 403 ? ErrorCode.ORIGIN_NOT_ALLOWED : null, status, refused);
             }
             throw new SignalingException("cannot connect to " + uri + ": " + e.getCause(), null, 0, e.getCause());
         } catch (TimeoutException e) {
+            abort();
             throw new SignalingException("connecting to " + uri + " took longer than " + options.timeout(), null, 0,
                     e);
         } catch (InterruptedException e) {
+            abort();
             Thread.currentThread().interrupt();
             throw new SignalingException("interrupted while connecting to " + uri, null, 0, e);
         }
@@ -221,18 +319,27 @@ public final class SignalingClient implements AutoCloseable {
         sendText(SignalingCodec.encode(message));
     }
 
-    /** The JDK WebSocket allows one outstanding send at a time, so sends are serialised and awaited. */
+    /** Writes one text message and waits (bounded) until it is written, so a failure is the caller's to see. */
     private void sendText(String text) throws SignalingException {
-        synchronized (sendLock) {
-            try {
-                webSocket.sendText(text, true).get(options.timeout().toMillis(), TimeUnit.MILLISECONDS);
-            } catch (ExecutionException | TimeoutException e) {
-                throw new SignalingException("sending to " + uri + " failed: "
-                        + (e instanceof TimeoutException ? "timed out" : e.getCause()), null, 0, e);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new SignalingException("interrupted while sending to " + uri, null, 0, e);
+        Channel socket = channel;
+        if (closed.isDone() || socket == null || !socket.isActive()) {
+            throw new SignalingException("sending to " + uri + " failed: the connection is closed", null, 0, null);
+        }
+        ChannelFuture written = socket.writeAndFlush(new TextWebSocketFrame(text));
+        if (socket.eventLoop().inEventLoop()) {
+            return; // from a listener: waiting here would wait for this very thread
+        }
+        try {
+            if (!written.await(options.timeout().toMillis(), TimeUnit.MILLISECONDS)) {
+                throw new SignalingException("sending to " + uri + " failed: timed out", null, 0, null);
             }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new SignalingException("interrupted while sending to " + uri, null, 0, e);
+        }
+        if (!written.isSuccess()) {
+            throw new SignalingException("sending to " + uri + " failed: " + written.cause(), null, 0,
+                    written.cause());
         }
     }
 
@@ -267,24 +374,29 @@ public final class SignalingClient implements AutoCloseable {
 
     /** Drops the connection without leaving: the server keeps the place for its resume window. */
     public void abort() {
-        if (webSocket != null) {
-            webSocket.abort();
+        Channel socket = channel;
+        if (socket != null) {
+            socket.close();
         }
         closed.complete(new Closed(-1, "aborted"));
+        opened.completeExceptionally(new IllegalStateException("aborted"));
     }
 
     /** Leaves the room and closes the connection, waiting a bounded time for the server's close. */
     @Override
     public void close() {
-        if (webSocket == null || closed.isDone()) {
-            abort();
+        Channel socket = channel;
+        if (socket == null || closed.isDone() || socket.eventLoop().inEventLoop()) {
+            abort(); // nothing to wait for, or called from a listener, where waiting would block the I/O thread
             return;
         }
         try {
             if (welcome != null) {
                 send(new ClientMessage.Leave());
             }
-            webSocket.sendClose(WebSocket.NORMAL_CLOSURE, "bye").get(options.timeout().toMillis(),
+            // RFC 6455 §7.1.2: send a close frame, then wait for the server's before the connection goes.
+            closeSent = true;
+            socket.writeAndFlush(new CloseWebSocketFrame(1000, "bye")).await(options.timeout().toMillis(),
                     TimeUnit.MILLISECONDS);
             closed.get(options.timeout().toMillis(), TimeUnit.MILLISECONDS);
         } catch (SignalingException | ExecutionException | TimeoutException e) {
@@ -296,19 +408,39 @@ public final class SignalingClient implements AutoCloseable {
         }
     }
 
-    private final class Receiver implements WebSocket.Listener {
-        private final StringBuilder partial = new StringBuilder();
+    /** The connection's events, on the shared event loop. */
+    private final class Receiver extends SimpleChannelInboundHandler<WebSocketFrame> {
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
+            if (event == WebSocketClientProtocolHandler.ClientHandshakeStateEvent.HANDSHAKE_COMPLETE) {
+                opened.complete(null);
+            } else if (event == WebSocketClientProtocolHandler.ClientHandshakeStateEvent.HANDSHAKE_TIMEOUT) {
+                opened.completeExceptionally(new TimeoutException("no WebSocket upgrade within "
+                        + options.timeout()));
+            }
+            super.userEventTriggered(ctx, event);
+        }
 
         @Override
-        public CompletionStage<?> onText(WebSocket socket, CharSequence data, boolean last) {
-            partial.append(data);
-            if (last) {
-                String text = partial.toString();
-                partial.setLength(0);
-                dispatch(text);
+        protected void channelRead0(ChannelHandlerContext ctx, WebSocketFrame frame) {
+            if (frame instanceof TextWebSocketFrame text) {
+                dispatch(text.text());
+            } else if (frame instanceof CloseWebSocketFrame close) {
+                // RFC 6455 §5.5.1: answer the server's close with a close frame, then the connection ends.
+                int status = close.statusCode();
+                String reason = close.reasonText();
+                closed.complete(new Closed(status, reason == null ? "" : reason));
+                firstReply.completeExceptionally(new IllegalStateException("the server closed the connection ("
+                        + status + " " + reason + ")"));
+                if (closeSent) {
+                    ctx.close();
+                } else {
+                    closeSent = true;
+                    ctx.writeAndFlush(new CloseWebSocketFrame(status == -1 ? 1000 : status, ""))
+                            .addListener(written -> ctx.close());
+                }
             }
-            socket.request(1);
-            return null;
+            // Binary frames are not part of the protocol; pings are answered and pongs dropped by Netty.
         }
 
         private void dispatch(String text) {
@@ -332,17 +464,20 @@ public final class SignalingClient implements AutoCloseable {
         }
 
         @Override
-        public CompletionStage<?> onClose(WebSocket socket, int statusCode, String reason) {
-            closed.complete(new Closed(statusCode, reason));
-            firstReply.completeExceptionally(new IllegalStateException("the server closed the connection ("
-                    + statusCode + " " + reason + ")"));
-            return null;
+        public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+            IllegalStateException gone = new IllegalStateException("the connection closed");
+            closed.complete(new Closed(-1, "the connection closed"));
+            opened.completeExceptionally(gone);
+            firstReply.completeExceptionally(gone);
+            super.channelInactive(ctx);
         }
 
         @Override
-        public void onError(WebSocket socket, Throwable error) {
-            closed.complete(new Closed(-1, String.valueOf(error)));
-            firstReply.completeExceptionally(error);
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            opened.completeExceptionally(cause);
+            closed.complete(new Closed(-1, String.valueOf(cause)));
+            firstReply.completeExceptionally(cause);
+            ctx.close();
         }
     }
 }
