@@ -112,11 +112,14 @@ public final class Chromium implements AutoCloseable {
                 .redirectOutput(work.resolve("output.log").toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
         // Opening a FIFO blocks until the other end opens it; do it off this thread so a browser that dies at
-        // start cannot hang the test.
+        // start cannot hang the test, and on threads of its own: both must wait at once (the browser may open
+        // either end first), which the common pool, one worker on two cores and maybe busy, does not promise.
+        java.util.concurrent.Executor opener = task -> Thread.ofPlatform().daemon().name("chromium-pipe-open")
+                .start(task);
         CompletableFuture<OutputStream> writer = CompletableFuture.supplyAsync(() -> open(() ->
-                new FileOutputStream(toBrowserPipe.toFile())));
+                new FileOutputStream(toBrowserPipe.toFile())), opener);
         CompletableFuture<InputStream> reader = CompletableFuture.supplyAsync(() -> open(() ->
-                new FileInputStream(fromBrowserPipe.toFile())));
+                new FileInputStream(fromBrowserPipe.toFile())), opener);
         try {
             OutputStream out = writer.get(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
             InputStream in = reader.get(START_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
