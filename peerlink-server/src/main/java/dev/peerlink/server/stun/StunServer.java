@@ -18,7 +18,6 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelOption;
-import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.socket.SocketChannel;
@@ -195,12 +194,8 @@ public final class StunServer implements AutoCloseable {
         if (handler instanceof TurnDatagramHandler) {
             RelayDatagramReads.apply(bootstrap, transport); // whole datagrams, a batch per recvmmsg
         } else if (transport == NettyTransport.EPOLL) {
-            // Up to 64 datagrams per system call (recvmmsg) when many clients are sending: Netty fills as many
-            // 1,500-byte slots as the receive buffer holds (with its default 2,048-byte buffer, one). A longer
-            // datagram is cut at 1,500 bytes, then fails STUN's length check and is dropped as malformed; no
-            // Binding request comes near that size.
-            bootstrap.option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, 1500)
-                    .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(64 * 1500));
+            // Read up to 64 datagrams per system call (recvmmsg) when many clients are sending.
+            bootstrap.option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, 1500);
         }
         Channel channel = bind(bootstrap.bind(local), "udp", local);
         channels.add(channel);
