@@ -194,7 +194,9 @@ public final class StunServer implements AutoCloseable {
         if (handler instanceof TurnDatagramHandler) {
             RelayDatagramReads.apply(bootstrap, transport); // whole datagrams, a batch per recvmmsg
         } else if (transport == NettyTransport.EPOLL) {
-            // Read up to 64 datagrams per system call (recvmmsg) when many clients are sending.
+            // Meant to read many datagrams per system call (recvmmsg), but Netty fits only as many 1,500-byte slots
+            // as its receive buffer holds, and the default 2,048 bytes hold one. A 64-slot buffer made the RFC 5780
+            // change-request answers go missing (CoturnInteropTest), so it stays one per call until that is understood.
             bootstrap.option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, 1500);
         }
         Channel channel = bind(bootstrap.bind(local), "udp", local);
