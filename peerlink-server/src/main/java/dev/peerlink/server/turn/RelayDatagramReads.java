@@ -33,7 +33,7 @@ public final class RelayDatagramReads {
     private RelayDatagramReads() {
     }
 
-    /** Sets the read options on a bootstrap for a TURN UDP socket of {@code transport}. */
+    /** Sets the read options on a bootstrap for a UDP socket of {@code transport} (TURN and STUN listeners, relays). */
     public static Bootstrap apply(Bootstrap bootstrap, NettyTransport transport) {
         if (transport == NettyTransport.EPOLL) {
             bootstrap.option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, SLOT_BYTES)

@@ -17,6 +17,7 @@ import dev.peerlink.stun.StunClass;
 import dev.peerlink.stun.StunMessage;
 import dev.peerlink.stun.StunMethod;
 import dev.peerlink.stun.TransactionId;
+import dev.peerlink.stun.attribute.BytesAttribute;
 import dev.peerlink.stun.attribute.ChangeRequestAttribute;
 import dev.peerlink.stun.client.StunClient;
 import dev.peerlink.stun.client.StunClientException;
@@ -161,6 +162,21 @@ class StunServerTest {
         InetSocketAddress udp = serverAddress(StunTransport.UDP, "127.0.0.1");
         try (StunClient client = open(StunTransport.UDP, "127.0.0.1", null)) {
             assertThat(client.request(List.of(), udp).source()).isEqualTo(udp);
+        }
+    }
+
+    @Test
+    void aUdpRequestLargerThanAnEthernetMtuIsReadWholeAndAnswered() throws Exception {
+        // RFC 5780 §7.6: PADDING makes a Binding request as large as a client wants to test fragmentation with
+        // (turnutils_stunclient sends ~1,532 bytes); a receive slot of 1,500 bytes once cut it and left it unanswered.
+        // This server runs without RFC 5780, so it answers 420 (PADDING is a comprehension-required attribute it
+        // does not take, RFC 8489 §14): an answer at all shows the whole datagram was read — a cut one fails its
+        // length check and is dropped.
+        InetSocketAddress udp = serverAddress(StunTransport.UDP, "127.0.0.1");
+        try (StunClient client = open(StunTransport.UDP, "127.0.0.1", null)) {
+            assertThatThrownBy(() -> client.request(
+                    List.of(new BytesAttribute(StunAttributeType.PADDING, new byte[1600])), udp))
+                    .isInstanceOf(StunClientException.class).hasMessageContaining("420 Unknown Attribute");
         }
     }
 
