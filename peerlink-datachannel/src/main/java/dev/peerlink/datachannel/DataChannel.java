@@ -12,6 +12,8 @@ public final class DataChannel {
     private final DataChannelOptions options;
     DataChannelState state;
     boolean acked;
+    /** Whether a user message was ever queued (so a buffered-amount-low event is about user data). */
+    boolean userDataQueued;
     boolean outgoingReset;
     boolean incomingReset;
     boolean resetRequested;

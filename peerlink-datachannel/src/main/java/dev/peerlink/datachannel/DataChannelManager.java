@@ -89,8 +89,10 @@ public final class DataChannelManager {
     }
 
     /**
-     * Creates a channel. A negotiated one is open as soon as the association is; otherwise a DATA_CHANNEL_OPEN
-     * goes out and {@link DataChannelEvent.ChannelOpened} follows the peer's DATA_CHANNEL_ACK.
+     * Creates a channel, open (with {@link DataChannelEvent.ChannelOpened}) as soon as the association is. One that is
+     * not negotiated sends a DATA_CHANNEL_OPEN first and does not wait for the DATA_CHANNEL_ACK: RFC 8832 §6 lets
+     * the opener send user data right after the OPEN (ordered until the ACK comes), as browsers do, which saves the
+     * opener a round trip.
      */
     public DataChannel createChannel(String label, DataChannelOptions options, long nowNanos) {
         if (closed || sctp.isTerminated()) {
@@ -114,18 +116,18 @@ public final class DataChannelManager {
         }
         boolean up = sctp.state() == SctpState.ESTABLISHED;
         DataChannel ch = new DataChannel(this, id, label, options,
-                options.negotiated() && up ? DataChannelState.OPEN : DataChannelState.CONNECTING);
+                up ? DataChannelState.OPEN : DataChannelState.CONNECTING);
         channels.put(id, ch);
         if (options.negotiated()) {
             ch.acked = true;
-            if (up) {
-                events.add(new DataChannelEvent.ChannelOpened(ch, false));
-            }
         } else {
-            // RFC 8832 §6: the OPEN goes reliably and in order on the channel's stream.
+            // RFC 8832 §6: the OPEN goes reliably and in order on the channel's stream, ahead of any user data.
             byte[] open = new DcepMessage.Open(options.channelType(), options.priority(), options.reliabilityParameter(),
                     label, options.protocol()).encode();
             sctp.send(id, PPID_DCEP, ByteBuffer.wrap(open), SendOptions.RELIABLE_ORDERED, nowNanos);
+        }
+        if (up) {
+            events.add(new DataChannelEvent.ChannelOpened(ch, false));
         }
         pump(nowNanos);
         return ch;
@@ -170,6 +172,7 @@ public final class DataChannelManager {
         DataChannelOptions o = ch.options();
         // RFC 8832 §6: until the ACK arrives, messages are sent ordered.
         SendOptions so = new SendOptions(o.ordered() || !ch.acked, o.maxRetransmits(), o.maxPacketLifeTime());
+        ch.userDataQueued = true;
         sctp.send(ch.id(), ppid, ByteBuffer.wrap(data), so, now);
         pump(now);
     }
@@ -216,7 +219,7 @@ public final class DataChannelManager {
                 case SctpEvent.Connected c -> {
                     events.add(new DataChannelEvent.Connected());
                     for (DataChannel ch : channels.values()) {
-                        if (ch.options().negotiated() && ch.state == DataChannelState.CONNECTING) {
+                        if (ch.state == DataChannelState.CONNECTING) {
                             ch.state = DataChannelState.OPEN;
                             events.add(new DataChannelEvent.ChannelOpened(ch, false));
                         }
@@ -228,7 +231,8 @@ public final class DataChannelManager {
                 case SctpEvent.StreamResetFailed r -> onOutgoingReset(r.streamIds());
                 case SctpEvent.BufferedAmountLow b -> {
                     DataChannel ch = channels.get(b.streamId());
-                    if (ch != null && ch.state == DataChannelState.OPEN) { // not for the DCEP OPEN itself
+                    // Not for the DCEP OPEN leaving before any user data: bufferedAmount counts user data only.
+                    if (ch != null && ch.state == DataChannelState.OPEN && ch.userDataQueued) {
                         events.add(new DataChannelEvent.BufferedAmountLow(ch));
                     }
                 }
@@ -307,14 +311,9 @@ public final class DataChannelManager {
         }
     }
 
+    /** The peer has the channel (RFC 8832 §6): from now on its messages go as its options say, unordered too. */
     private void acknowledge(DataChannel ch) {
-        if (!ch.acked) {
-            ch.acked = true;
-            if (ch.state == DataChannelState.CONNECTING) {
-                ch.state = DataChannelState.OPEN;
-                events.add(new DataChannelEvent.ChannelOpened(ch, false));
-            }
-        }
+        ch.acked = true;
     }
 
     /** RFC 8831 §6.7: the peer reset its outgoing stream; reset ours too, and the channel is closed when both are. */

@@ -30,12 +30,10 @@ class DataChannelManagerTest {
     void dcepOpenAndAckOpenTheChannelOnBothSides() {
         ChannelLink link = ChannelLink.connected(1);
         DataChannel local = link.a.createChannel("chat", DataChannelOptions.DEFAULT.withProtocol("json"), link.now);
-        assertThat(local.state()).isEqualTo(DataChannelState.CONNECTING);
-        assertThatThrownBy(() -> local.send("too early", link.now)).isInstanceOf(IllegalStateException.class)
-                .hasMessageContaining("CONNECTING");
+        // RFC 8832 §6: the opener may send right after the OPEN, so the channel is open at once, like a browser's.
+        assertThat(local.state()).isEqualTo(DataChannelState.OPEN);
+        assertThat(link.a.pollEvent()).contains(new ChannelOpened(local, false));
         DataChannel remote = remoteChannel(link, link.eventsB, "chat");
-        link.runUntil(() -> local.state() == DataChannelState.OPEN, 10 * SECOND);
-        assertThat(link.eventsA).contains(new ChannelOpened(local, false));
         assertThat(remote.id()).isEqualTo(local.id());
         assertThat(remote.protocol()).isEqualTo("json");
         assertThat(remote.state()).isEqualTo(DataChannelState.OPEN);
@@ -47,6 +45,31 @@ class DataChannelManagerTest {
         local.send("hello", link.now);
         link.runUntil(() -> !ChannelLink.ofType(link.eventsB, TextMessage.class).isEmpty(), 10 * SECOND);
         assertThat(ChannelLink.ofType(link.eventsB, TextMessage.class)).containsExactly(new TextMessage(remote, "hello"));
+    }
+
+    @Test
+    void messagesSentBeforeTheAckGoOrderedBehindTheOpenAndUnorderedAfterIt() {
+        ChannelLink link = ChannelLink.connected(12);
+        DataChannel local = link.a.createChannel("fast", DataChannelOptions.unordered(), link.now);
+        local.send("first", link.now);
+        local.send(new byte[] {7}, link.now);
+        DataChannel remote = remoteChannel(link, link.eventsB, "fast");
+        link.runUntil(() -> ChannelLink.ofType(link.eventsB, BinaryMessage.class).size() == 1, 10 * SECOND);
+        assertThat(ChannelLink.ofType(link.eventsB, TextMessage.class)).containsExactly(new TextMessage(remote, "first"));
+        link.runFor(SECOND); // the ACK arrives
+        local.send("later", link.now);
+        link.runUntil(() -> ChannelLink.ofType(link.eventsB, TextMessage.class).size() == 2, 10 * SECOND);
+        // RFC 8832 §6: the OPEN, then the two messages sent before the ACK, ordered (U bit clear); after it, unordered.
+        List<SctpPacket.Chunk> data = link.wireAToB().stream().flatMap(p -> SctpPacket.decode(ByteBuffer.wrap(p))
+                .chunksOfType(SctpPacket.DATA).stream()).distinct().toList();
+        assertThat(data).extracting(chunk -> chunk.value().getInt(8)).containsExactly(DataChannelManager.PPID_DCEP,
+                DataChannelManager.PPID_STRING, DataChannelManager.PPID_BINARY, DataChannelManager.PPID_STRING);
+        assertThat(data).extracting(chunk -> (chunk.flags() & SctpPacket.FLAG_UNORDERED) != 0)
+                .containsExactly(false, false, false, true);
+        // Sending the OPEN alone does not lower the user's buffered amount, so no event says it did.
+        DataChannel quiet = link.a.createChannel("quiet", DataChannelOptions.DEFAULT, link.now);
+        link.runFor(SECOND);
+        assertThat(link.eventsA).doesNotContain(new DataChannelEvent.BufferedAmountLow(quiet));
     }
 
     @Test
