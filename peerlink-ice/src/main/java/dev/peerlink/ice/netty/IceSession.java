@@ -13,6 +13,8 @@ import dev.peerlink.stun.client.StunTransport;
 import dev.peerlink.stun.transport.ClientSockets;
 import dev.peerlink.ice.mdns.MdnsResolver;
 import dev.peerlink.ice.netty.HostAddressGatherer.HostAddress;
+import dev.peerlink.stun.transport.DatagramReads;
+import dev.peerlink.stun.transport.DatagramWrites;
 import dev.peerlink.stun.transport.NettyTransport;
 import dev.peerlink.stun.transport.PacketKind;
 import io.netty.bootstrap.Bootstrap;
@@ -105,7 +107,10 @@ public final class IceSession implements IceTransport {
     private final Map<InetSocketAddress, Channel> turnConnectionsByLocal = new HashMap<>();
     private final boolean insecureTurnTls;
     private final List<Channel> sockets = new ArrayList<>();
+    /** TURN server connections written to in this pass (event loop only). */
     private final Set<Channel> unflushed = new LinkedHashSet<>();
+    /** Datagrams written in this pass: batched, segmented where the kernel can (event loop only). */
+    private final DatagramWrites datagramWrites;
     /** Data queued by {@link #sendQueued}, and whether a drain task is already on its way. */
     private record Outgoing(byte[] data, Consumer<byte[]> notSent) {
     }
@@ -137,6 +142,7 @@ public final class IceSession implements IceTransport {
         this.ownedGroup = ownsGroup ? group : null;
         this.loop = group.next();
         this.transport = builder.transport;
+        this.datagramWrites = new DatagramWrites(transport);
         this.listener = builder.listener;
         this.listenerExecutor = builder.listenerExecutor;
         this.insecureTurnTls = builder.insecureTurnTls;
@@ -240,10 +246,13 @@ public final class IceSession implements IceTransport {
     private Channel bind(InetSocketAddress local) {
         // Large socket buffers: a data channel sends in bursts of a congestion window, and a datagram dropped
         // by a full buffer costs SCTP a retransmission timeout.
-        ChannelFuture future = new Bootstrap().group(loop).channel(transport.datagramChannel())
+        Bootstrap bootstrap = new Bootstrap().group(loop).channel(transport.datagramChannel())
                 .option(io.netty.channel.ChannelOption.SO_RCVBUF, 4 << 20)
                 .option(io.netty.channel.ChannelOption.SO_SNDBUF, 4 << 20)
-                .handler(new HostSocketHandler()).bind(local).awaitUninterruptibly();
+                .handler(new HostSocketHandler());
+        // Whole datagrams (a peer's larger one is not cut short), a batch per read (recvmmsg).
+        DatagramReads.apply(bootstrap, transport);
+        ChannelFuture future = bootstrap.bind(local).awaitUninterruptibly();
         if (!future.isSuccess()) {
             log.debug("cannot bind {}: {}", local, future.cause().toString());
             return null;
@@ -465,11 +474,11 @@ public final class IceSession implements IceTransport {
             if (socket == null) {
                 continue; // the socket is closing
             }
-            socket.write(new DatagramPacket(Unpooled.wrappedBuffer(transmit.get().data()), transmit.get().remote()));
-            unflushed.add(socket);
+            datagramWrites.write(socket, transmit.get().remote(), transmit.get().data());
         }
-        for (Channel socket : unflushed) {
-            socket.flush();
+        datagramWrites.flush();
+        for (Channel connection : unflushed) {
+            connection.flush();
         }
         unflushed.clear();
         // The snapshots (candidates, state, selected pair) are brought up to date before any event goes out, so a

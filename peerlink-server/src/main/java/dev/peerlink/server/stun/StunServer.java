@@ -3,10 +3,10 @@ package dev.peerlink.server.stun;
 import dev.peerlink.server.ConfigException;
 import dev.peerlink.server.ServerConfig;
 import dev.peerlink.server.TlsCertificates;
-import dev.peerlink.server.turn.RelayDatagramReads;
 import dev.peerlink.server.turn.TurnDatagramHandler;
 import dev.peerlink.server.turn.TurnService;
 import dev.peerlink.server.turn.TurnStreamHandler;
+import dev.peerlink.stun.transport.DatagramReads;
 import dev.peerlink.turn.server.FiveTuple;
 import dev.peerlink.stun.server.BindingResponder;
 import dev.peerlink.stun.transport.NettyTransport;
@@ -192,7 +192,7 @@ public final class StunServer implements AutoCloseable {
                 });
         // Whole datagrams, a batch per recvmmsg. STUN too needs slots larger than a usual packet: RFC 5780's PADDING
         // test sends a Binding request of ~1,532 bytes, which 1,500-byte slots cut short (and left unanswered).
-        RelayDatagramReads.apply(bootstrap, transport);
+        DatagramReads.apply(bootstrap, transport);
         Channel channel = bind(bootstrap.bind(local), "udp", local);
         channels.add(channel);
         listeners.add(new Listener("udp", (InetSocketAddress) channel.localAddress()));

@@ -1,5 +1,6 @@
 package dev.peerlink.server.turn;
 
+import dev.peerlink.stun.transport.DatagramReads;
 import dev.peerlink.stun.transport.NettyTransport;
 import dev.peerlink.turn.server.RelayAllocator;
 import dev.peerlink.turn.server.RelayHandle;
@@ -255,7 +256,7 @@ final class RelaySockets implements RelayAllocator {
                 .option(ChannelOption.SO_RCVBUF, RELAY_BUFFER_BYTES)
                 .option(ChannelOption.SO_SNDBUF, RELAY_BUFFER_BYTES)
                 .handler(socket);
-        RelayDatagramReads.apply(bootstrap, transport);
+        DatagramReads.apply(bootstrap, transport);
         ChannelFuture registered = bootstrap.register();
         if (!registered.isDone() || !registered.isSuccess()) {
             registered.channel().close();

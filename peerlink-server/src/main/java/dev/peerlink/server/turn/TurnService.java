@@ -3,6 +3,7 @@ package dev.peerlink.server.turn;
 import dev.peerlink.server.ConfigException;
 import dev.peerlink.server.TurnSettings;
 import dev.peerlink.stun.StunMessageReader;
+import dev.peerlink.stun.transport.DatagramReads;
 import dev.peerlink.stun.transport.NettyTransport;
 import dev.peerlink.stun.transport.SocketAddresses;
 import dev.peerlink.turn.TurnConfig;
@@ -54,7 +55,7 @@ import org.slf4j.LoggerFactory;
  * <p>Per packet: the datagram or stream frame is copied into one reused buffer, the UDP 5-tuple comes from a cache
  * keyed by source address, the core's transmits are copied into pooled Netty buffers and written to the right channel
  * (a client's UDP listener or TCP/TLS connection, or a peer's relay socket). Datagrams are read a batch per system
- * call ({@link RelayDatagramReads}), and channels are flushed once per loop iteration, after every ready socket was
+ * call ({@link DatagramReads}), and channels are flushed once per loop iteration, after every ready socket was
  * read, so what a batch produced leaves in one {@code sendmmsg} per channel.
  */
 public final class TurnService implements RelaySockets.PeerSink, AutoCloseable {

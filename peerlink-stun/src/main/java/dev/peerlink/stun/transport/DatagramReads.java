@@ -1,14 +1,13 @@
-package dev.peerlink.server.turn;
+package dev.peerlink.stun.transport;
 
-import dev.peerlink.stun.transport.NettyTransport;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.epoll.EpollChannelOption;
 
 /**
- * How TURN's UDP sockets (the STUN+TURN listeners and the relay sockets) read: whole datagrams of any size, several
- * per system call where the transport can.
+ * How peerlink's UDP sockets read (the STUN and TURN listeners, TURN relay sockets, ICE host sockets): whole datagrams
+ * of any size, several per system call where the transport can.
  *
  * <p>Every receive slot holds {@value #SLOT_BYTES} bytes, more than any UDP payload (65,507 bytes over IPv4, 65,527
  * over IPv6 without jumbograms), so the kernel never truncates a datagram. That matters on a relay socket: a peer's
@@ -20,7 +19,7 @@ import io.netty.channel.epoll.EpollChannelOption;
  * {@code sendmmsg}). The batch buffer is pooled and held only while the batch is handled, so an idle relay socket
  * holds none. NIO reads one datagram per call into one slot.
  */
-public final class RelayDatagramReads {
+public final class DatagramReads {
     /** A receive slot: larger than the largest UDP payload, so nothing is ever truncated. */
     static final int SLOT_BYTES = 65_536;
     /** Datagrams per recvmmsg; Netty reads at most 16 messages per socket per wake-up by default. */
@@ -30,10 +29,10 @@ public final class RelayDatagramReads {
     private static final FixedRecvByteBufAllocator BATCH = new FixedRecvByteBufAllocator(SLOTS * SLOT_BYTES);
     private static final FixedRecvByteBufAllocator ONE = new FixedRecvByteBufAllocator(SLOT_BYTES);
 
-    private RelayDatagramReads() {
+    private DatagramReads() {
     }
 
-    /** Sets the read options on a bootstrap for a UDP socket of {@code transport} (TURN and STUN listeners, relays). */
+    /** Sets the read options on a bootstrap for a UDP socket of {@code transport}. */
     public static Bootstrap apply(Bootstrap bootstrap, NettyTransport transport) {
         if (transport == NettyTransport.EPOLL) {
             bootstrap.option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, SLOT_BYTES)
