@@ -33,8 +33,10 @@ import java.util.function.Consumer;
  * that namespace's link (198.19.0.0/16); signaling between Java and Chromium goes through DevTools.
  *
  * <p>Connect time: from just before the offer is created to the offerer's data channel {@code open}, one fresh pair
- * of peer connections per connect, after {@code warmupConnects} uncounted ones (the JIT compiles the handshake
- * code meanwhile: the first connects of a fresh JVM run interpreted code, see docs/benchmarks.md). Throughput: on the last connect, the
+ * of peer connections per connect, after {@code warmupSeconds} of uncounted java-java connects that warm the JVM up
+ * (once per run, before any pair is measured) and {@code warmupConnects} uncounted ones per pair (the JIT compiles
+ * the handshake code meanwhile: the first connects of a fresh JVM run interpreted code, and it goes on compiling for
+ * several hundred more, see docs/benchmarks.md). Throughput: on the last connect, the
  * offerer sends {@code bytes} over its reliable ordered channel in binary messages of {@code messageSize} bytes,
  * keeping its {@code bufferedAmount} under {@link #HIGH_WATER} and waiting for the low-threshold event
  * ({@link #LOW_WATER}); the receiver checks each message's sequence number, length and last byte and times the
@@ -84,13 +86,17 @@ public final class DataChannelBenchmark {
      * @param messageSize bytes per message (the last may be shorter), 8 B to 256 KiB
      * @param connects    timed connects per pair (median reported)
      * @param warmupConnects uncounted connects per pair before the timed ones
+     * @param warmupSeconds how long to warm the JVM up with uncounted java-java connects (each with a small
+     *                    transfer) before any pair is measured, when a measured pair has a Java peer; 0 for none
      * @param pairs       what to measure, in this order
      */
-    public record Options(long bytes, int messageSize, int connects, int warmupConnects, List<Pair> pairs) {
+    public record Options(long bytes, int messageSize, int connects, int warmupConnects, int warmupSeconds,
+                          List<Pair> pairs) {
         public static final long DEFAULT_BYTES = 128L * 1024 * 1024;
         public static final int DEFAULT_MESSAGE_SIZE = 64 * 1024;
         public static final int DEFAULT_CONNECTS = 10;
         public static final int DEFAULT_WARMUP_CONNECTS = 20;
+        public static final int DEFAULT_WARMUP_SECONDS = 20;
 
         public Options {
             if (messageSize < 8 || messageSize > PeerConnection.MAX_MESSAGE_SIZE) {
@@ -110,10 +116,18 @@ public final class DataChannelBenchmark {
             if (warmupConnects < 0 || warmupConnects > 1000) {
                 throw new IllegalArgumentException("warm-up connects must be from 0 to 1000, not " + warmupConnects);
             }
+            if (warmupSeconds < 0 || warmupSeconds > 600) {
+                throw new IllegalArgumentException("the JVM warm-up must be from 0 to 600 seconds, not " + warmupSeconds);
+            }
             pairs = List.copyOf(pairs);
             if (pairs.isEmpty()) {
                 throw new IllegalArgumentException("no pairs to measure");
             }
+        }
+
+        /** No JVM warm-up phase (the per-pair warm-up connects only). */
+        public Options(long bytes, int messageSize, int connects, int warmupConnects, List<Pair> pairs) {
+            this(bytes, messageSize, connects, warmupConnects, 0, pairs);
         }
 
         int messageCount() {
@@ -185,6 +199,7 @@ public final class DataChannelBenchmark {
             throw new IllegalStateException(reason);
         });
         List<Result> results = new ArrayList<>();
+        warmUpJvm(options, progress);
         if (options.pairs().stream().noneMatch(Pair::needsChromium)) {
             for (Pair pair : options.pairs()) {
                 results.add(runJavaJava(options, progress));
@@ -205,6 +220,29 @@ public final class DataChannelBenchmark {
         }
         return results;
     }
+
+    /**
+     * Java-java connects, each with a one-message transfer, for {@code warmupSeconds}: the JIT is still compiling
+     * handshake, SDP and crypto code after hundreds of connects (on two cores its threads then compete with the
+     * connect being timed), where Chromium runs compiled code from the start. A long-running JVM is warm; this
+     * measures that state. Skipped when no measured pair has a Java peer.
+     */
+    private static void warmUpJvm(Options options, Consumer<String> progress) throws IOException {
+        if (options.warmupSeconds() == 0 || options.pairs().stream().allMatch(pair -> pair == Pair.CHROMIUM_CHROMIUM)) {
+            return;
+        }
+        progress.accept("warming the JVM up for " + options.warmupSeconds() + " s with java-java connects ...");
+        Options one = new Options(WARMUP_TRANSFER_BYTES, WARMUP_TRANSFER_BYTES, 1, 0, List.of(Pair.JAVA_JAVA));
+        long deadline = System.nanoTime() + options.warmupSeconds() * 1_000_000_000L;
+        int connects = 0;
+        while (System.nanoTime() - deadline < 0) {
+            runJavaJava(one, line -> { });
+            connects++;
+        }
+        progress.accept("JVM warm-up: " + connects + " connects");
+    }
+
+    private static final int WARMUP_TRANSFER_BYTES = 64 * 1024;
 
     // ------------------------------------------------------------------------------------------- Java ↔ Java
 
@@ -735,10 +773,10 @@ public final class DataChannelBenchmark {
                     r.megabytesPerSecond(), r.megabytesPerCpuSecond(), delivered, versus));
         }
         out.append(String.format(Locale.ROOT, "%nconnect: offer created → offerer's channel open, %d connects "
-                + "(after %d uncounted); throughput: %,d B in %,d-byte binary messages on one reliable ordered channel, "
+                + "(after %d s of java-java connects warming the JVM up and %d uncounted per pair); throughput: %,d B in %,d-byte binary messages on one reliable ordered channel, "
                 + "bufferedAmount ≤ %d MiB with low threshold %d MiB, timed at the receiver (MB = 10^6 B); "
                 + "CPU second = CPU time of this JVM and its Chromium processes during the transfer%n",
-                options.connects(), options.warmupConnects(), options.bytes(), options.messageSize(), HIGH_WATER >> 20, LOW_WATER >> 20));
+                options.connects(), options.warmupSeconds(), options.warmupConnects(), options.bytes(), options.messageSize(), HIGH_WATER >> 20, LOW_WATER >> 20));
         return out.toString();
     }
 

@@ -352,6 +352,11 @@ final class BenchCommand implements Runnable {
                 + "JVM).")
         int warmupConnects = DataChannelBenchmark.Options.DEFAULT_WARMUP_CONNECTS;
 
+        @Option(names = "--warmup-seconds", paramLabel = "SECONDS", description = "Uncounted java-java connects for "
+                + "this long before any pair is measured, to warm the JVM up as a long-running one is (default "
+                + "${DEFAULT-VALUE}; 0 for none).")
+        int warmupSeconds = DataChannelBenchmark.Options.DEFAULT_WARMUP_SECONDS;
+
         @Option(names = "--pairs", split = ",", paramLabel = "PAIR", description = "Any of java-java, java-chromium, "
                 + "chromium-chromium (default: all three).")
         List<String> pairs = List.of("java-java", "java-chromium", "chromium-chromium");
@@ -362,7 +367,7 @@ final class BenchCommand implements Runnable {
             PrintWriter err = spec.commandLine().getErr();
             DataChannelBenchmark.Options options;
             try {
-                options = new DataChannelBenchmark.Options(bytes, messageSize, connects, warmupConnects,
+                options = new DataChannelBenchmark.Options(bytes, messageSize, connects, warmupConnects, warmupSeconds,
                         pairs.stream().map(DataChannelBenchmark.Pair::parse).toList());
             } catch (IllegalArgumentException e) {
                 throw new UserFacingException(e.getMessage());

@@ -302,7 +302,10 @@ public final class PeerConnection implements AutoCloseable {
         });
     }
 
-    /** A data channel (W3C {@code createDataChannel}); it opens once the connection is up and the peer acks. */
+    /**
+     * A data channel (W3C {@code createDataChannel}); it opens once the SCTP association is up (its DCEP OPEN goes
+     * first; RFC 8832 §6 lets data follow without waiting for the ACK, as browsers do).
+     */
     public DataChannel createDataChannel(String label, DataChannelOptions options) {
         Objects.requireNonNull(label, "the data channel label is null");
         DataChannelOptions opts = options != null ? options : DataChannelOptions.DEFAULT;
