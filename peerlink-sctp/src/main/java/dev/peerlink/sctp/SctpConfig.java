@@ -25,17 +25,45 @@ import java.time.Duration;
  * @param cookieLifetime      Valid.Cookie.Life (RFC 9260 §16: 60 s)
  * @param heartbeatInterval   HB.interval (RFC 9260 §16: 30 s)
  * @param delayedAckTimeout   the delayed SACK timer (RFC 9260 §6.2: at most 500 ms, 200 ms here)
+ * @param maxMtu              the largest SCTP packet Datagram PLPMTUD (RFC 8899) may probe for and then use
+ *                            (MAX_PLPMTU, RFC 8899 §5.1.2); {@code mtu} is BASE_PLPMTU, the size used from the start
+ *                            and fallen back to on a black hole. Equal to {@code mtu} (the default) turns probing off
+ * @param probeTimeout        PROBE_TIMER (RFC 8899 §5.1.1: at least 1 s, should be more than 15 s): how long a probe
+ *                            packet waits for its HEARTBEAT ACK before it counts as lost
  */
 public record SctpConfig(int localPort, int remotePort, int mtu, Duration rtoInitial, Duration rtoMin,
                          Duration rtoMax, int maxRetransmissions, int maxInitRetransmissions, int receiveWindow,
                          int maxMessageSize, long peerMaxMessageSize, long maxSendBuffer, int streams,
-                         Duration cookieLifetime, Duration heartbeatInterval, Duration delayedAckTimeout) {
+                         Duration cookieLifetime, Duration heartbeatInterval, Duration delayedAckTimeout,
+                         int maxMtu, Duration probeTimeout) {
+
+    /** RFC 8899 §5.1.1: PROBE_TIMER "MUST NOT be smaller than 1 second, and SHOULD be larger than 15 seconds". */
+    public static final Duration DEFAULT_PROBE_TIMEOUT = Duration.ofSeconds(15);
+
+    /** The configuration without path MTU discovery ({@code maxMtu == mtu}), as before RFC 8899 support. */
+    public SctpConfig(int localPort, int remotePort, int mtu, Duration rtoInitial, Duration rtoMin, Duration rtoMax,
+                      int maxRetransmissions, int maxInitRetransmissions, int receiveWindow, int maxMessageSize,
+                      long peerMaxMessageSize, long maxSendBuffer, int streams, Duration cookieLifetime,
+                      Duration heartbeatInterval, Duration delayedAckTimeout) {
+        this(localPort, remotePort, mtu, rtoInitial, rtoMin, rtoMax, maxRetransmissions, maxInitRetransmissions,
+                receiveWindow, maxMessageSize, peerMaxMessageSize, maxSendBuffer, streams, cookieLifetime,
+                heartbeatInterval, delayedAckTimeout, mtu, DEFAULT_PROBE_TIMEOUT);
+    }
 
     public SctpConfig {
         requirePort(localPort, "local");
         requirePort(remotePort, "remote");
         if (mtu < 256 || mtu > 65535) {
             throw new IllegalArgumentException("the SCTP packet size (mtu) must be between 256 and 65535 bytes, not " + mtu);
+        }
+        if (maxMtu < mtu || maxMtu > 65535) {
+            throw new IllegalArgumentException("the largest SCTP packet size to probe for (maxMtu) must be between the "
+                    + "packet size (mtu, " + mtu + ") and 65535 bytes, not " + maxMtu);
+        }
+        requirePositive(probeTimeout, "probe timeout");
+        if (probeTimeout.compareTo(Duration.ofSeconds(1)) < 0) {
+            throw new IllegalArgumentException("the PMTU probe timeout must be at least 1 s (RFC 8899 §5.1.1), not "
+                    + probeTimeout);
         }
         requirePositive(rtoInitial, "RTO.Initial");
         requirePositive(rtoMin, "RTO.Min");
@@ -109,6 +137,8 @@ public record SctpConfig(int localPort, int remotePort, int mtu, Duration rtoIni
         b.cookieLifetime = cookieLifetime;
         b.heartbeatInterval = heartbeatInterval;
         b.delayedAckTimeout = delayedAckTimeout;
+        b.maxMtu = maxMtu == mtu ? null : maxMtu; // probing off keeps following mtu if the copy changes it
+        b.probeTimeout = probeTimeout;
         return b;
     }
 
@@ -129,6 +159,8 @@ public record SctpConfig(int localPort, int remotePort, int mtu, Duration rtoIni
         private Duration cookieLifetime = Duration.ofSeconds(60);
         private Duration heartbeatInterval = Duration.ofSeconds(30);
         private Duration delayedAckTimeout = Duration.ofMillis(200);
+        private Integer maxMtu;
+        private Duration probeTimeout = DEFAULT_PROBE_TIMEOUT;
 
         private Builder() {
         }
@@ -149,11 +181,15 @@ public record SctpConfig(int localPort, int remotePort, int mtu, Duration rtoIni
         public Builder cookieLifetime(Duration v) { cookieLifetime = v; return this; }
         public Builder heartbeatInterval(Duration v) { heartbeatInterval = v; return this; }
         public Builder delayedAckTimeout(Duration v) { delayedAckTimeout = v; return this; }
+        /** MAX_PLPMTU for Datagram PLPMTUD (RFC 8899); unset, it equals {@code mtu} and nothing is probed. */
+        public Builder maxMtu(int v) { maxMtu = v; return this; }
+        /** PROBE_TIMER (RFC 8899 §5.1.1), at least 1 s. */
+        public Builder probeTimeout(Duration v) { probeTimeout = v; return this; }
 
         public SctpConfig build() {
             return new SctpConfig(localPort, remotePort, mtu, rtoInitial, rtoMin, rtoMax, maxRetransmissions,
                     maxInitRetransmissions, receiveWindow, maxMessageSize, peerMaxMessageSize, maxSendBuffer, streams,
-                    cookieLifetime, heartbeatInterval, delayedAckTimeout);
+                    cookieLifetime, heartbeatInterval, delayedAckTimeout, maxMtu == null ? mtu : maxMtu, probeTimeout);
         }
     }
 }
