@@ -34,11 +34,11 @@ import javax.crypto.spec.SecretKeySpec;
  * (§6.2.1), T3-rtx with the RTO of §6.3, fast retransmit (§7.2.4), congestion control (§7.2), heartbeats (§8.3),
  * failure detection (§8.1), verification tags (§8.5), out-of-the-blue packets (§8.4), ABORT and graceful
  * SHUTDOWN (§9), unknown chunk handling (§3.2), PR-SCTP with FORWARD TSN (RFC 3758) and stream reset
- * (RFC 6525 Outgoing and Incoming SSN Reset Requests), and Datagram PLPMTUD (RFC 8899 §6.2.1) when
- * {@link SctpConfig#maxMtu()} exceeds {@link SctpConfig#mtu()}: HEARTBEAT+PAD probes raise the packet size
- * ({@link #pathMtu()}), two T3-rtx expirations in a row with nothing acknowledged above the base size drop it back,
- * and the search runs again after PMTU_RAISE_TIMER (600 s). PTB messages (ICMP) do not reach this layer and are not
- * used.
+ * (RFC 6525 Outgoing and Incoming SSN Reset Requests), and Datagram PLPMTUD (RFC 8899 §6.2.1, as §6.2.3 has it
+ * over DTLS) when {@link SctpConfig#maxMtu()} exceeds {@link SctpConfig#mtu()}: HEARTBEAT+PAD probes raise the
+ * packet size ({@link #pathMtu()}), two T3-rtx expirations in a row with nothing acknowledged above the base size
+ * drop it back, and the search runs again after PMTU_RAISE_TIMER (600 s). PTB messages (ICMP) do not reach this
+ * layer and are not used.
  *
  * <p>Not implemented: association restart (§5.2.2/§5.2.4 case A; an INIT on an established association is
  * ignored), multi-homing and ADDIP, ECN, AUTH (RFC 4895), I-DATA (RFC 8260), SSN/TSN reset and adding streams
@@ -2025,8 +2025,6 @@ public final class SctpAssociation {
     private static final int PROBE_MAGIC = 0x504c504d;
     /** Heartbeat Info of a probe: parameter header, magic, probed size, nonce. */
     private static final int PROBE_INFO_LENGTH = 20 + 4;
-    /** A probe packet: common header, HEARTBEAT with the probe info, and a PAD chunk of at least its header. */
-    private static final int MIN_PROBE_PACKET = COMMON_HEADER_LENGTH + 4 + PROBE_INFO_LENGTH + 4;
 
     private static int maxPayloadFor(int packetSize) {
         return (packetSize - COMMON_HEADER_LENGTH - DATA_HEADER_LENGTH) & ~3;
@@ -2037,11 +2035,11 @@ public final class SctpAssociation {
         int max = config.maxMtu() & ~3;
         for (int step : PROBE_STEPS) {
             int size = Math.min(step, max);
-            if (size > plpmtu && size >= MIN_PROBE_PACKET) {
+            if (size > plpmtu) {
                 return size;
             }
         }
-        return max > plpmtu && max >= MIN_PROBE_PACKET ? max : 0;
+        return max > plpmtu ? max : 0;
     }
 
     private void onProbeTimer() {
@@ -2080,8 +2078,10 @@ public final class SctpAssociation {
             endSearch();
             return;
         }
+        if (size != probedSize) {
+            probeNonce = random.nextLong(); // one nonce per size: a late answer to an earlier try still confirms it
+        }
         probedSize = size;
-        probeNonce = random.nextLong();
         byte[] p = new byte[size];
         int pos = COMMON_HEADER_LENGTH;
         p[pos] = (byte) HEARTBEAT;

@@ -8,8 +8,9 @@ import java.time.Duration;
  *
  * @param localPort           SCTP source port (RFC 8261 §5: from the SDP {@code a=sctp-port}, 5000 by default)
  * @param remotePort          SCTP destination port (the peer's {@code a=sctp-port})
- * @param mtu                 the largest SCTP packet this association builds (common header included); WebRTC
- *                            stacks use about 1200 so a DTLS record fits any IPv6 path
+ * @param mtu                 the SCTP packet size this association builds from the start (common header
+ *                            included), and falls back to on a black hole: BASE_PLPMTU (RFC 8899 §5.1.2). WebRTC
+ *                            stacks use about 1200 so a DTLS record fits any IPv6 path (RFC 8831 §5)
  * @param rtoInitial          RTO.Initial (RFC 9260 §16: 1 s; browsers often start lower)
  * @param rtoMin              RTO.Min (RFC 9260 §16: 1 s)
  * @param rtoMax              RTO.Max (RFC 9260 §16: 60 s)
