@@ -2109,6 +2109,9 @@ public final class SctpAssociation {
         // RFC 8899 §5.3.1: the acknowledged probe confirms PROBED_SIZE, which becomes the PLPMTU; go on at once.
         plpmtu = size;
         maxPayload = maxPayloadFor(plpmtu);
+        // RFC 9260 §7.2.1 sizes the initial window in MTUs: never below what the association would have started
+        // with at this size, or a lone large packet waits for a delayed SACK (§6.2) before a second may follow.
+        cwnd = Math.max(cwnd, initialCwnd());
         probeCount = 0;
         probeDeadline = NONE;
         sendProbe(nextProbeSize());

@@ -66,6 +66,8 @@ class PathMtuDiscoveryTest {
         assertThat(sentSince(link, 0, false, SctpPacket.HEARTBEAT_ACK))
                 .isNotEmpty().allSatisfy(s -> assertThat(s.bytes().length).isLessThan(100));
         assertThat(link.a.stats().retransmittedChunks()).isZero(); // probes are not DATA and are not retransmitted
+        // RFC 9260 §7.2.1's initial window at 8192 bytes: min(4 * 8192, max(2 * 8192, 4380)).
+        assertThat(link.a.congestionWindow()).isEqualTo(2L * 8192);
 
         int mark = link.sent.size();
         byte[] big = message(100_000, 1);
