@@ -2023,7 +2023,10 @@ public final class SctpAssociation {
     private static final long PMTU_RAISE_TIMER = 600_000_000_000L;
     /** Marks our probe's Heartbeat Info ("PLPM"), so its HEARTBEAT ACK is told from a path heartbeat's (§6.2.1.2). */
     private static final int PROBE_MAGIC = 0x504c504d;
-    /** Heartbeat Info of a probe: parameter header, magic, probed size, nonce. */
+    /**
+     * Heartbeat Info of a probe: parameter header, magic, probed size, nonce and 4 zero bytes, so that its length
+     * (24) also differs from the path heartbeat's (20).
+     */
     private static final int PROBE_INFO_LENGTH = 20 + 4;
 
     private static int maxPayloadFor(int packetSize) {

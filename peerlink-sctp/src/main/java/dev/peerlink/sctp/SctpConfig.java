@@ -28,7 +28,9 @@ import java.time.Duration;
  * @param delayedAckTimeout   the delayed SACK timer (RFC 9260 §6.2: at most 500 ms, 200 ms here)
  * @param maxMtu              the largest SCTP packet Datagram PLPMTUD (RFC 8899) may probe for and then use
  *                            (MAX_PLPMTU, RFC 8899 §5.1.2); {@code mtu} is BASE_PLPMTU, the size used from the start
- *                            and fallen back to on a black hole. Equal to {@code mtu} (the default) turns probing off
+ *                            and fallen back to on a black hole. Equal to {@code mtu} (the default) turns probing off.
+ *                            Probed sizes are whole 4-byte words (65535 probes 65532). Over DTLS, leave room for the
+ *                            DTLS record, UDP and IP headers below the link MTU
  * @param probeTimeout        PROBE_TIMER (RFC 8899 §5.1.1: at least 1 s, should be more than 15 s): how long a probe
  *                            packet waits for its HEARTBEAT ACK before it counts as lost
  */
