@@ -136,6 +136,26 @@ class PathMtuDiscoveryTest {
     }
 
     @Test
+    void probingUnderRandomLossStillDeliversEverythingInOrder() {
+        for (long seed = 60; seed < 66; seed++) {
+            VirtualLink link = link(probing(16384), probing(16384), 65535, seed);
+            link.loss = 0.05;
+            link.jitterNanos = 5 * MS;
+            List<byte[]> sent = new java.util.ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                byte[] m = message(20_000 + i, seed * 100 + i);
+                sent.add(m);
+                link.a.send(1, 53, ByteBuffer.wrap(m), SendOptions.RELIABLE_ORDERED, link.now);
+            }
+            assertThat(link.runUntil(() -> VirtualLink.messages(link.eventsB).size() == 20, 600 * SECOND))
+                    .as("seed %d", seed).isTrue();
+            assertThat(VirtualLink.messages(link.eventsB).stream().map(SctpEvent.MessageReceived::data).toList())
+                    .as("seed %d", seed).containsExactlyElementsOf(sent);
+            assertThat(link.a.pathMtu()).as("seed %d", seed).isBetween(BASE, 16384);
+        }
+    }
+
+    @Test
     void packetsLargerThanOurPathMtuAreAccepted() {
         // a probes up to 65532 (65535 rounded to whole PAD words); b keeps BASE for what it sends.
         VirtualLink link = link(probing(65535), SctpConfig.builder().peerMaxMessageSize(256 * 1024).build(), 65535, 53);
