@@ -34,7 +34,11 @@ import javax.crypto.spec.SecretKeySpec;
  * (§6.2.1), T3-rtx with the RTO of §6.3, fast retransmit (§7.2.4), congestion control (§7.2), heartbeats (§8.3),
  * failure detection (§8.1), verification tags (§8.5), out-of-the-blue packets (§8.4), ABORT and graceful
  * SHUTDOWN (§9), unknown chunk handling (§3.2), PR-SCTP with FORWARD TSN (RFC 3758) and stream reset
- * (RFC 6525 Outgoing and Incoming SSN Reset Requests).
+ * (RFC 6525 Outgoing and Incoming SSN Reset Requests), and Datagram PLPMTUD (RFC 8899 §6.2.1, as §6.2.3 has it
+ * over DTLS) when {@link SctpConfig#maxMtu()} exceeds {@link SctpConfig#mtu()}: HEARTBEAT+PAD probes raise the
+ * packet size ({@link #pathMtu()}), two T3-rtx expirations in a row with nothing acknowledged above the base size
+ * drop it back, and the search runs again after PMTU_RAISE_TIMER (600 s). PTB messages (ICMP) do not reach this
+ * layer and are not used.
  *
  * <p>Not implemented: association restart (§5.2.2/§5.2.4 case A; an INIT on an established association is
  * ignored), multi-homing and ADDIP, ECN, AUTH (RFC 4895), I-DATA (RFC 8260), SSN/TSN reset and adding streams
@@ -55,7 +59,8 @@ public final class SctpAssociation {
     private final CRC32C crc = new CRC32C();
     private final Mac cookieMac;
     private final byte[] scratch;
-    private final int maxPayload;
+    /** The largest DATA payload a packet of {@link #plpmtu} bytes carries. */
+    private int maxPayload;
     private final long rtoMin;
     private final long rtoMax;
 
@@ -133,6 +138,20 @@ public final class SctpAssociation {
     private boolean sackImmediately;
     private int dataChunksInPacket;
 
+    // Datagram PLPMTUD (RFC 8899 §5, §6.2.1 for SCTP).
+    /** The current PLPMTU: the size of the SCTP packets this side builds (BASE_PLPMTU = config.mtu() at first). */
+    private int plpmtu;
+    private long probeDeadline = NONE;
+    /** The size being probed (PROBED_SIZE), 0 while no probe is outstanding. */
+    private int probedSize;
+    private int probeCount;
+    private long probeNonce;
+    private boolean searchComplete;
+    /** T3-rtx expirations in a row with nothing acknowledged, while the PLPMTU is above BASE (black hole, §4.3). */
+    private int t3WithoutAckAboveBase;
+    /** Whether the packet last returned by pollTransmit is larger than the PLPMTU (see lastTransmitExceedsPathMtu). */
+    private boolean lastTransmitOversized;
+
     // Heartbeat (RFC 9260 §8.3), shutdown (§9.2).
     private long hbDeadline = NONE;
     private boolean hbOutstanding;
@@ -175,8 +194,9 @@ public final class SctpAssociation {
         this.config = config;
         this.random = random;
         this.client = client;
-        this.scratch = new byte[config.mtu()];
-        this.maxPayload = (config.mtu() - COMMON_HEADER_LENGTH - DATA_HEADER_LENGTH) & ~3;
+        this.scratch = new byte[config.maxMtu()];
+        this.plpmtu = config.mtu();
+        this.maxPayload = maxPayloadFor(plpmtu);
         this.rtoMin = config.rtoMin().toNanos();
         this.rtoMax = config.rtoMax().toNanos();
         this.rto = Math.min(rtoMax, config.rtoInitial().toNanos());
@@ -401,7 +421,7 @@ public final class SctpAssociation {
             return NONE;
         }
         return Math.min(Math.min(Math.min(t1Deadline, t3Deadline), Math.min(sackDeadline, hbDeadline)),
-                Math.min(t2Deadline, reconfigDeadline));
+                Math.min(Math.min(t2Deadline, reconfigDeadline), probeDeadline));
     }
 
     public void handleTimeout(long nowNanos) {
@@ -428,6 +448,37 @@ public final class SctpAssociation {
         if (!terminated && reconfigDeadline <= now) {
             onReconfigTimer();
         }
+        if (!terminated && probeDeadline <= now) {
+            onProbeTimer();
+        }
+    }
+
+    /**
+     * The current PLPMTU (RFC 8899 §2): the size of the SCTP packets this side builds, common header included.
+     * Starts at {@link SctpConfig#mtu()} (BASE_PLPMTU), rises as probes are confirmed (up to
+     * {@link SctpConfig#maxMtu()}) and falls back to the base on a black hole.
+     */
+    public int pathMtu() {
+        return plpmtu;
+    }
+
+    /**
+     * Whether the packet {@link #pollTransmit} returned last is larger than {@link #pathMtu()}. That happens only
+     * after a black hole fallback (RFC 8899 §4.3), for the retransmission of a DATA chunk cut for the larger PLPMTU:
+     * its TSN fixes its size (RFC 9260 §6.9), so it goes alone, and the carrier should send it letting the network
+     * fragment it (DF clear, RFC 8261 §5, RFC 9260 §7.3). Probe packets, which are larger on purpose and must not be
+     * fragmented, answer false.
+     */
+    public boolean lastTransmitExceedsPathMtu() {
+        return lastTransmitOversized;
+    }
+
+    /**
+     * Whether the path MTU search has ended (RFC 8899 SEARCH_COMPLETE): every larger size was confirmed or given
+     * up. False while probing, when probing is off ({@code maxMtu == mtu}) and after a black hole fallback.
+     */
+    public boolean pathMtuSearchComplete() {
+        return searchComplete;
     }
 
     public long congestionWindow() {
@@ -801,12 +852,15 @@ public final class SctpAssociation {
         cwnd = initialCwnd();
         lastAdvertisedRwnd = config.receiveWindow();
         scheduleHeartbeat();
+        if (config.maxMtu() > config.mtu()) {
+            probeDeadline = now; // RFC 8899 §5.2: BASE_PLPMTU is taken to work (RFC 8831 §5); search at once
+        }
         events.add(new SctpEvent.Connected());
     }
 
     private long initialCwnd() {
         // RFC 9260 §7.2.1: min(4*MTU, max(2*MTU, 4380 bytes)).
-        int mtu = config.mtu();
+        int mtu = plpmtu;
         return Math.min(4L * mtu, Math.max(2L * mtu, 4380));
     }
 
@@ -1209,7 +1263,7 @@ public final class SctpAssociation {
     // ------------------------------------------------------------------------------------------------ SACK
 
     private int writeSack(int pos) {
-        int space = config.mtu() - pos;
+        int space = plpmtu - pos;
         if (space < 16) {
             return pos;
         }
@@ -1365,6 +1419,7 @@ public final class SctpAssociation {
         }
         if (bytesAcked > 0 || cumAdvanced) {
             errorCount = 0; // RFC 9260 §8.1: the peer acknowledged data (abandoned chunks included)
+            t3WithoutAckAboveBase = 0;
         }
         // Miss indications (RFC 9260 §7.2.4, HTNA).
         int missLimit = inFastRecovery && cumAdvanced ? highestGapAcked : htna;
@@ -1401,13 +1456,13 @@ public final class SctpAssociation {
             boolean fullyUtilized = flightBefore + maxPayload > cwnd;
             if (cwnd <= ssthresh) {
                 if (fullyUtilized) {
-                    cwnd += Math.min(bytesAcked, config.mtu());
+                    cwnd += Math.min(bytesAcked, plpmtu);
                 }
             } else {
                 partialBytesAcked += bytesAcked;
                 if (partialBytesAcked >= cwnd && fullyUtilized) {
                     partialBytesAcked -= cwnd;
-                    cwnd += config.mtu();
+                    cwnd += plpmtu;
                 }
             }
         }
@@ -1418,7 +1473,7 @@ public final class SctpAssociation {
             fastRetransmits++;
             if (!inFastRecovery) {
                 // RFC 9260 §7.2.3/§7.2.4: halve on loss detected by miss indications; enter Fast Recovery.
-                ssthresh = Math.max(cwnd / 2, 4L * config.mtu());
+                ssthresh = Math.max(cwnd / 2, 4L * plpmtu);
                 cwnd = ssthresh;
                 partialBytesAcked = 0;
                 inFastRecovery = true;
@@ -1497,9 +1552,16 @@ public final class SctpAssociation {
             return;
         }
         t3Expirations++;
+        // RFC 8899 §4.3, §5.2: DATA lost again and again while the PLPMTU is above BASE looks like a black hole
+        // for the larger packets. Two expirations in a row with nothing acknowledged: one may be plain congestion
+        // loss, a second with the RTO doubled is persistent. Fall back to BASE_PLPMTU before this expiry's
+        // retransmissions are marked, so they (and everything unsent) go at the base size where they can.
+        if (plpmtu > config.mtu() && ++t3WithoutAckAboveBase >= 2) {
+            fallBackToBase();
+        }
         // RFC 9260 §8.1: every expiry counts toward Association.Max.Retrans, except a zero window probe the peer
         // keeps answering with SACKs (RFC 9260 §6.1 B).
-        boolean zeroWindowProbe = lastPeerArwnd < config.mtu() && sackSinceT3;
+        boolean zeroWindowProbe = lastPeerArwnd < plpmtu && sackSinceT3;
         sackSinceT3 = false;
         if (!zeroWindowProbe && ++errorCount > config.maxRetransmissions()) {
             fail("the peer acknowledged nothing through " + config.maxRetransmissions()
@@ -1507,8 +1569,8 @@ public final class SctpAssociation {
             return;
         }
         // RFC 9260 §7.2.3 and §6.3.3 E1-E3.
-        ssthresh = Math.max(cwnd / 2, 4L * config.mtu());
-        cwnd = config.mtu();
+        ssthresh = Math.max(cwnd / 2, 4L * plpmtu);
+        cwnd = plpmtu;
         partialBytesAcked = 0;
         inFastRecovery = false;
         rto = Math.min(rtoMax, rto * 2);
@@ -1622,7 +1684,7 @@ public final class SctpAssociation {
             }
         }
         int len = 8 + 4 * n;
-        if (pos + len > config.mtu()) {
+        if (pos + len > plpmtu) {
             return pos;
         }
         scratch[pos] = (byte) FORWARD_TSN;
@@ -1644,6 +1706,7 @@ public final class SctpAssociation {
     // ------------------------------------------------------------------------------------------------ output
 
     public Optional<ByteBuffer> pollTransmit() {
+        lastTransmitOversized = false;
         byte[] solo = soloPackets.poll();
         if (solo != null) {
             packetsSent++;
@@ -1656,12 +1719,12 @@ public final class SctpAssociation {
         boolean reconfigInPacket = false;
         while (!controlChunks.isEmpty()) {
             byte[] c = controlChunks.peek();
-            if (c.length > config.mtu() - COMMON_HEADER_LENGTH) {
+            if (c.length > plpmtu - COMMON_HEADER_LENGTH) {
                 controlChunks.poll(); // cannot ever fit
                 continue;
             }
             boolean isReconfig = (c[0] & 0xff) == RE_CONFIG;
-            if (pos + c.length > config.mtu() || (isReconfig && reconfigInPacket)) {
+            if (pos + c.length > plpmtu || (isReconfig && reconfigInPacket)) {
                 break;
             }
             reconfigInPacket |= isReconfig;
@@ -1685,6 +1748,7 @@ public final class SctpAssociation {
             return Optional.empty();
         }
         packetsSent++;
+        lastTransmitOversized = pos > plpmtu;
         return Optional.of(ByteBuffer.wrap(finishPacket(scratch, pos, peerTag)));
     }
 
@@ -1708,7 +1772,8 @@ public final class SctpAssociation {
                 return pos;
             }
             int need = DATA_HEADER_LENGTH + pad4(c.length);
-            if (pos + need > config.mtu()) {
+            boolean oversized = COMMON_HEADER_LENGTH + need > plpmtu;
+            if (pos + need > plpmtu && !(oversized && pos == COMMON_HEADER_LENGTH)) {
                 return pos;
             }
             pos = writeData(pos, c);
@@ -1723,6 +1788,11 @@ public final class SctpAssociation {
             }
             if (t3Deadline == NONE || (burst && i == 0)) {
                 t3Deadline = now + rto;
+            }
+            if (oversized) {
+                // Cut for a larger PLPMTU before a black hole fallback: its TSN fixes its size, so it goes alone,
+                // and the carrier may let the network fragment it (RFC 9260 §7.3, RFC 8261 §5).
+                return pos;
             }
         }
         if (burst) {
@@ -1758,8 +1828,8 @@ public final class SctpAssociation {
             if (flightSize > 0 && (flightSize + c.length > cwnd || c.length > peerRwnd)) {
                 break;
             }
-            if (pos + DATA_HEADER_LENGTH + pad4(c.length) > config.mtu()) {
-                break;
+            if (pos + DATA_HEADER_LENGTH + pad4(c.length) > plpmtu) {
+                break; // unsent fragments are re-cut when the PLPMTU falls (fallBackToBase), so they always fit
             }
             pending.poll();
             if ((c.flags & FLAG_BEGIN) != 0 && m.ordered) {
@@ -1910,6 +1980,8 @@ public final class SctpAssociation {
     }
 
     private void onHeartbeat(ByteBuffer b, int off, int len) {
+        // Only the Heartbeat Info is echoed, never a PAD chunk bundled with it (a peer's RFC 8899 §6.2.1.2 probe is
+        // skipped chunk by chunk), so the HEARTBEAT ACK is small; the bound keeps it within BASE_PLPMTU.
         if (len < 4 || len > config.mtu() - 32) {
             return;
         }
@@ -1919,6 +1991,11 @@ public final class SctpAssociation {
     }
 
     private void onHeartbeatAck(ByteBuffer b, int off, int len) {
+        if (len == PROBE_INFO_LENGTH && (b.getShort(off) & 0xffff) == PARAM_HEARTBEAT_INFO
+                && b.getInt(off + 4) == PROBE_MAGIC) {
+            onProbeAck(b.getInt(off + 8), b.getLong(off + 12));
+            return;
+        }
         if (len != 20 || (b.getShort(off) & 0xffff) != PARAM_HEARTBEAT_INFO) {
             return;
         }
@@ -1929,6 +2006,155 @@ public final class SctpAssociation {
             errorCount = 0;
             updateRto(now - sentAt);
         }
+    }
+
+    // ------------------------------------------------------------------------- path MTU discovery (RFC 8899)
+
+    /**
+     * The sizes searched, ascending (RFC 8899 §5.3.2 leaves the search algorithm to the implementation): a few
+     * common steps, each capped at {@link SctpConfig#maxMtu()}, then {@code maxMtu} itself. Sizes are multiples of
+     * 4 so a PAD chunk fills a probe exactly. A confirmed size moves on to the next at once; a size lost
+     * {@link #MAX_PROBES} times ends the search there (SEARCH_COMPLETE), with the larger sizes given up too.
+     */
+    private static final int[] PROBE_STEPS = {1400, 4096, 8192, 16384, 32768};
+    /** RFC 8899 §5.1.2: MAX_PROBES, 3 by default. */
+    private static final int MAX_PROBES = 3;
+    /** RFC 8899 §5.1.1: PMTU_RAISE_TIMER, 600 s: after SEARCH_COMPLETE (or a black hole) search again this late. */
+    private static final long PMTU_RAISE_TIMER = 600_000_000_000L;
+    /** Marks our probe's Heartbeat Info ("PLPM"), so its HEARTBEAT ACK is told from a path heartbeat's (§6.2.1.2). */
+    private static final int PROBE_MAGIC = 0x504c504d;
+    /**
+     * Heartbeat Info of a probe: parameter header, magic, probed size, nonce and 4 zero bytes, so that its length
+     * (24) also differs from the path heartbeat's (20).
+     */
+    private static final int PROBE_INFO_LENGTH = 20 + 4;
+
+    private static int maxPayloadFor(int packetSize) {
+        return (packetSize - COMMON_HEADER_LENGTH - DATA_HEADER_LENGTH) & ~3;
+    }
+
+    /** The next size to probe above the current PLPMTU, or 0 when there is none. */
+    private int nextProbeSize() {
+        int max = config.maxMtu() & ~3;
+        for (int step : PROBE_STEPS) {
+            int size = Math.min(step, max);
+            if (size > plpmtu) {
+                return size;
+            }
+        }
+        return max > plpmtu ? max : 0;
+    }
+
+    private void onProbeTimer() {
+        probeDeadline = NONE;
+        if (state != SctpState.ESTABLISHED) {
+            return; // RFC 8899 §5.2: DISABLED outside an established association; shutdown needs no larger packets
+        }
+        if (probedSize == 0) {
+            searchComplete = false; // RFC 8899 §5.1.1 PMTU_RAISE_TIMER (or the first search): SEARCHING
+            probeCount = 0;
+            sendProbe(nextProbeSize());
+            return;
+        }
+        // RFC 8899 §5.3.1: the PROBE_TIMER expired; after MAX_PROBES lost probes this size is not supported.
+        if (++probeCount >= MAX_PROBES) {
+            endSearch();
+        } else {
+            sendProbe(probedSize);
+        }
+    }
+
+    private void endSearch() {
+        probedSize = 0;
+        probeCount = 0;
+        searchComplete = true;
+        probeDeadline = now + PMTU_RAISE_TIMER;
+    }
+
+    /**
+     * RFC 8899 §4.1, §6.2.1.2: a probe is a HEARTBEAT (our own Heartbeat Info) plus a PAD chunk (RFC 4820) filling
+     * the packet to exactly the probed size. It carries no DATA, so it is neither retransmitted nor counted in
+     * the congestion window; a lost probe says nothing about congestion or the peer's liveness.
+     */
+    private void sendProbe(int size) {
+        if (size == 0) {
+            endSearch();
+            return;
+        }
+        if (size != probedSize) {
+            probeNonce = random.nextLong(); // one nonce per size: a late answer to an earlier try still confirms it
+        }
+        probedSize = size;
+        byte[] p = new byte[size];
+        int pos = COMMON_HEADER_LENGTH;
+        p[pos] = (byte) HEARTBEAT;
+        putShort(p, pos + 2, 4 + PROBE_INFO_LENGTH);
+        putShort(p, pos + 4, PARAM_HEARTBEAT_INFO);
+        putShort(p, pos + 6, PROBE_INFO_LENGTH);
+        putInt(p, pos + 8, PROBE_MAGIC);
+        putInt(p, pos + 12, size);
+        ByteBuffer.wrap(p).putLong(pos + 16, probeNonce);
+        pos += 4 + PROBE_INFO_LENGTH;
+        p[pos] = (byte) PAD; // RFC 4820 §3: the padding data is zeros, which the receiver ignores
+        putShort(p, pos + 2, size - pos);
+        putShort(p, 0, config.localPort());
+        putShort(p, 2, config.remotePort());
+        putInt(p, 4, peerTag);
+        SctpPacket.sign(crc, p, size);
+        soloPackets.add(p);
+        probeDeadline = now + config.probeTimeout().toNanos();
+    }
+
+    private void onProbeAck(int size, long nonce) {
+        if (probedSize == 0 || size != probedSize || nonce != probeNonce || state != SctpState.ESTABLISHED) {
+            return; // an answer to an older probe, or a forged one
+        }
+        // RFC 8899 §5.3.1: the acknowledged probe confirms PROBED_SIZE, which becomes the PLPMTU; go on at once.
+        plpmtu = size;
+        maxPayload = maxPayloadFor(plpmtu);
+        // RFC 9260 §7.2.1 sizes the initial window in MTUs: never below what the association would have started
+        // with at this size, or a lone large packet waits for a delayed SACK (§6.2) before a second may follow.
+        cwnd = Math.max(cwnd, initialCwnd());
+        probeCount = 0;
+        probeDeadline = NONE;
+        sendProbe(nextProbeSize());
+    }
+
+    /**
+     * RFC 8899 §5.2 (black hole detected): back to BASE_PLPMTU. Messages queued but not yet given TSNs are re-cut to
+     * the base size. Chunks already sent keep their size (a TSN cannot be split, RFC 9260 §6.9); their
+     * retransmissions go alone and are flagged by {@link #lastTransmitExceedsPathMtu()} for the carrier to let the
+     * network fragment them. Searching again waits for PMTU_RAISE_TIMER.
+     */
+    private void fallBackToBase() {
+        plpmtu = config.mtu();
+        maxPayload = maxPayloadFor(plpmtu);
+        t3WithoutAckAboveBase = 0;
+        recutPending();
+        probedSize = 0;
+        probeCount = 0;
+        searchComplete = false;
+        probeDeadline = now + PMTU_RAISE_TIMER;
+    }
+
+    private void recutPending() {
+        ArrayDeque<OutChunk> recut = new ArrayDeque<>(pending.size());
+        for (OutChunk c : pending) {
+            if (c.length <= maxPayload) {
+                recut.add(c);
+                continue;
+            }
+            int pieces = 0;
+            for (int off = 0; off < c.length; off += maxPayload) {
+                int len = Math.min(maxPayload, c.length - off);
+                int flags = (off == 0 ? c.flags & FLAG_BEGIN : 0) | (off + len == c.length ? c.flags & FLAG_END : 0);
+                recut.add(new OutChunk(c.msg, c.offset + off, len, flags));
+                pieces++;
+            }
+            c.msg.fragmentCount += pieces - 1;
+        }
+        pending.clear();
+        pending.addAll(recut);
     }
 
     private void onAbort(ByteBuffer b, int off, int len) {
@@ -1993,7 +2219,7 @@ public final class SctpAssociation {
         terminated = true;
         started = true;
         state = SctpState.CLOSED;
-        t1Deadline = t3Deadline = sackDeadline = hbDeadline = t2Deadline = reconfigDeadline = NONE;
+        t1Deadline = t3Deadline = sackDeadline = hbDeadline = t2Deadline = reconfigDeadline = probeDeadline = NONE;
         controlChunks.clear();
         pending.clear();
         fragments.clear();
@@ -2363,7 +2589,7 @@ public final class SctpAssociation {
         final int maxRetransmits;
         final long expiresAt;
         final byte[] data;
-        final int fragmentCount;
+        int fragmentCount; // grows when a black hole fallback re-cuts unsent fragments (RFC 8899 §5.2)
         int ssn;
         boolean abandoned;
         int firstTsn;

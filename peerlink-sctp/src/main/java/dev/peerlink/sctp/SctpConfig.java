@@ -8,8 +8,9 @@ import java.time.Duration;
  *
  * @param localPort           SCTP source port (RFC 8261 §5: from the SDP {@code a=sctp-port}, 5000 by default)
  * @param remotePort          SCTP destination port (the peer's {@code a=sctp-port})
- * @param mtu                 the largest SCTP packet this association builds (common header included); WebRTC
- *                            stacks use about 1200 so a DTLS record fits any IPv6 path
+ * @param mtu                 the SCTP packet size this association builds from the start (common header
+ *                            included), and falls back to on a black hole: BASE_PLPMTU (RFC 8899 §5.1.2). WebRTC
+ *                            stacks use about 1200 so a DTLS record fits any IPv6 path (RFC 8831 §5)
  * @param rtoInitial          RTO.Initial (RFC 9260 §16: 1 s; browsers often start lower)
  * @param rtoMin              RTO.Min (RFC 9260 §16: 1 s)
  * @param rtoMax              RTO.Max (RFC 9260 §16: 60 s)
@@ -25,17 +26,47 @@ import java.time.Duration;
  * @param cookieLifetime      Valid.Cookie.Life (RFC 9260 §16: 60 s)
  * @param heartbeatInterval   HB.interval (RFC 9260 §16: 30 s)
  * @param delayedAckTimeout   the delayed SACK timer (RFC 9260 §6.2: at most 500 ms, 200 ms here)
+ * @param maxMtu              the largest SCTP packet Datagram PLPMTUD (RFC 8899) may probe for and then use
+ *                            (MAX_PLPMTU, RFC 8899 §5.1.2); {@code mtu} is BASE_PLPMTU, the size used from the start
+ *                            and fallen back to on a black hole. Equal to {@code mtu} (the default) turns probing off.
+ *                            Probed sizes are whole 4-byte words (65535 probes 65532). Over DTLS, leave room for the
+ *                            DTLS record, UDP and IP headers below the link MTU
+ * @param probeTimeout        PROBE_TIMER (RFC 8899 §5.1.1: at least 1 s, should be more than 15 s): how long a probe
+ *                            packet waits for its HEARTBEAT ACK before it counts as lost
  */
 public record SctpConfig(int localPort, int remotePort, int mtu, Duration rtoInitial, Duration rtoMin,
                          Duration rtoMax, int maxRetransmissions, int maxInitRetransmissions, int receiveWindow,
                          int maxMessageSize, long peerMaxMessageSize, long maxSendBuffer, int streams,
-                         Duration cookieLifetime, Duration heartbeatInterval, Duration delayedAckTimeout) {
+                         Duration cookieLifetime, Duration heartbeatInterval, Duration delayedAckTimeout,
+                         int maxMtu, Duration probeTimeout) {
+
+    /** RFC 8899 §5.1.1: PROBE_TIMER "MUST NOT be smaller than 1 second, and SHOULD be larger than 15 seconds". */
+    public static final Duration DEFAULT_PROBE_TIMEOUT = Duration.ofSeconds(15);
+
+    /** The configuration without path MTU discovery ({@code maxMtu == mtu}), as before RFC 8899 support. */
+    public SctpConfig(int localPort, int remotePort, int mtu, Duration rtoInitial, Duration rtoMin, Duration rtoMax,
+                      int maxRetransmissions, int maxInitRetransmissions, int receiveWindow, int maxMessageSize,
+                      long peerMaxMessageSize, long maxSendBuffer, int streams, Duration cookieLifetime,
+                      Duration heartbeatInterval, Duration delayedAckTimeout) {
+        this(localPort, remotePort, mtu, rtoInitial, rtoMin, rtoMax, maxRetransmissions, maxInitRetransmissions,
+                receiveWindow, maxMessageSize, peerMaxMessageSize, maxSendBuffer, streams, cookieLifetime,
+                heartbeatInterval, delayedAckTimeout, mtu, DEFAULT_PROBE_TIMEOUT);
+    }
 
     public SctpConfig {
         requirePort(localPort, "local");
         requirePort(remotePort, "remote");
         if (mtu < 256 || mtu > 65535) {
             throw new IllegalArgumentException("the SCTP packet size (mtu) must be between 256 and 65535 bytes, not " + mtu);
+        }
+        if (maxMtu < mtu || maxMtu > 65535) {
+            throw new IllegalArgumentException("the largest SCTP packet size to probe for (maxMtu) must be between the "
+                    + "packet size (mtu, " + mtu + ") and 65535 bytes, not " + maxMtu);
+        }
+        requirePositive(probeTimeout, "probe timeout");
+        if (probeTimeout.compareTo(Duration.ofSeconds(1)) < 0) {
+            throw new IllegalArgumentException("the PMTU probe timeout must be at least 1 s (RFC 8899 §5.1.1), not "
+                    + probeTimeout);
         }
         requirePositive(rtoInitial, "RTO.Initial");
         requirePositive(rtoMin, "RTO.Min");
@@ -109,6 +140,8 @@ public record SctpConfig(int localPort, int remotePort, int mtu, Duration rtoIni
         b.cookieLifetime = cookieLifetime;
         b.heartbeatInterval = heartbeatInterval;
         b.delayedAckTimeout = delayedAckTimeout;
+        b.maxMtu = maxMtu == mtu ? null : maxMtu; // probing off keeps following mtu if the copy changes it
+        b.probeTimeout = probeTimeout;
         return b;
     }
 
@@ -129,6 +162,8 @@ public record SctpConfig(int localPort, int remotePort, int mtu, Duration rtoIni
         private Duration cookieLifetime = Duration.ofSeconds(60);
         private Duration heartbeatInterval = Duration.ofSeconds(30);
         private Duration delayedAckTimeout = Duration.ofMillis(200);
+        private Integer maxMtu;
+        private Duration probeTimeout = DEFAULT_PROBE_TIMEOUT;
 
         private Builder() {
         }
@@ -149,11 +184,15 @@ public record SctpConfig(int localPort, int remotePort, int mtu, Duration rtoIni
         public Builder cookieLifetime(Duration v) { cookieLifetime = v; return this; }
         public Builder heartbeatInterval(Duration v) { heartbeatInterval = v; return this; }
         public Builder delayedAckTimeout(Duration v) { delayedAckTimeout = v; return this; }
+        /** MAX_PLPMTU for Datagram PLPMTUD (RFC 8899); unset, it equals {@code mtu} and nothing is probed. */
+        public Builder maxMtu(int v) { maxMtu = v; return this; }
+        /** PROBE_TIMER (RFC 8899 §5.1.1), at least 1 s. */
+        public Builder probeTimeout(Duration v) { probeTimeout = v; return this; }
 
         public SctpConfig build() {
             return new SctpConfig(localPort, remotePort, mtu, rtoInitial, rtoMin, rtoMax, maxRetransmissions,
                     maxInitRetransmissions, receiveWindow, maxMessageSize, peerMaxMessageSize, maxSendBuffer, streams,
-                    cookieLifetime, heartbeatInterval, delayedAckTimeout);
+                    cookieLifetime, heartbeatInterval, delayedAckTimeout, maxMtu == null ? mtu : maxMtu, probeTimeout);
         }
     }
 }

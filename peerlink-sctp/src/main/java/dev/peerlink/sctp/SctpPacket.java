@@ -30,6 +30,8 @@ public final class SctpPacket {
     public static final int SHUTDOWN_COMPLETE = 14;
     public static final int RE_CONFIG = 130;
     public static final int FORWARD_TSN = 192;
+    /** PAD (RFC 4820 §3): fills a packet to a size, as in RFC 8899 §6.2.1.2 probe packets; its type says "skip". */
+    public static final int PAD = 0x84;
 
     // DATA chunk flags (RFC 9260 §3.3.1).
     public static final int FLAG_END = 0x01;
