@@ -110,6 +110,12 @@ public final class DtlsTransport implements AutoCloseable {
             CipherSuite.TLS_ECDHE_RSA_WITH_CHACHA20_POLY1305_SHA256,
             CipherSuite.TLS_ECDHE_RSA_WITH_AES_256_GCM_SHA384,
     };
+    /** The suites this JVM's crypto can run, worked out once: BC tries a cipher of each suite per call. */
+    private static final class SupportedSuites {
+        private static final DtlsCrypto CRYPTO = new DtlsCrypto(new SecureRandom());
+        static final int[] CLIENT = TlsUtils.getSupportedCipherSuites(CRYPTO, CLIENT_SUITES);
+        static final int[] SERVER = TlsUtils.getSupportedCipherSuites(CRYPTO, SERVER_SUITES);
+    }
     private static final SignatureAndHashAlgorithm ECDSA_SHA256 =
             SignatureAndHashAlgorithm.getInstance(HashAlgorithm.sha256, SignatureAlgorithm.ecdsa);
 
@@ -152,7 +158,7 @@ public final class DtlsTransport implements AutoCloseable {
                 RECEIVE_LIMIT, builder.role == DtlsRole.SERVER);
         this.listener = builder.listener;
         this.eventExecutor = builder.listener == null ? null : new SerialExecutor(builder.listenerExecutor);
-        this.crypto = new RecordCrypto(new SecureRandom());
+        this.crypto = new DtlsCrypto(new SecureRandom());
     }
 
     /**
@@ -619,7 +625,7 @@ public final class DtlsTransport implements AutoCloseable {
 
         @Override
         protected int[] getSupportedCipherSuites() {
-            return TlsUtils.getSupportedCipherSuites(getCrypto(), CLIENT_SUITES);
+            return SupportedSuites.CLIENT.clone();
         }
 
         @Override
@@ -729,7 +735,7 @@ public final class DtlsTransport implements AutoCloseable {
 
         @Override
         protected int[] getSupportedCipherSuites() {
-            return TlsUtils.getSupportedCipherSuites(getCrypto(), SERVER_SUITES);
+            return SupportedSuites.SERVER.clone();
         }
 
         @Override
