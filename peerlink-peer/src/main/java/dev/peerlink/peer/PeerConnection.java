@@ -41,7 +41,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -55,10 +54,10 @@ import org.slf4j.LoggerFactory;
  * {@link IceTransport} that {@link PeerConnectionConfig#iceTransport()} opens), DTLS
  * ({@link DtlsTransport}) and SCTP data channels ({@link DataChannelManager}).
  *
- * <p>Threads: every call into the data channel manager happens on one single-threaded "peer loop", which also
- * receives the ICE and DTLS events and drives the SCTP timers; public methods hop onto it and wait for it (never
- * call them from a listener while expecting the loop to be idle—they are fine from listeners, which run on a
- * separate listener thread). Listener callbacks run in order on the listener thread.
+ * <p>Threads: every call into the data channel manager happens on the connection's "peer loop" ({@link PeerLoop}:
+ * its tasks run in order on one of a few threads all connections share), which also receives the ICE and DTLS
+ * events and drives the SCTP timers; public methods hop onto it and wait for it (they are fine from listeners,
+ * which run on a separate thread). Listener callbacks run in order on the connection's own virtual thread.
  *
  * <p>Wiring: ICE data whose first byte is 20–63 (RFC 7983) goes to DTLS; DTLS records go out through ICE; DTLS
  * application data is SCTP (RFC 8261) for the manager, whose packets go back out through DTLS.
@@ -92,12 +91,11 @@ public final class PeerConnection implements AutoCloseable {
 
     private final PeerConnectionConfig config;
     private final PeerConnectionListener listener;
-    private final ScheduledExecutorService loop;
+    private final PeerLoop loop;
     private final ExecutorService listenerThread;
     private final String sessionId = Long.toString(RANDOM.nextLong() & Long.MAX_VALUE);
     private final AtomicLong messagesSent = new AtomicLong();
     private final AtomicLong messagesReceived = new AtomicLong();
-    private volatile Thread loopThread;
     private volatile Thread listenerThreadRef;
     private volatile PeerConnectionState state = PeerConnectionState.NEW;
     private volatile long peerMaxMessageSize = DEFAULT_PEER_MAX_MESSAGE_SIZE;
@@ -154,13 +152,11 @@ public final class PeerConnection implements AutoCloseable {
         this.config = config;
         this.listener = listener;
         int number = NUMBER.incrementAndGet();
-        this.loop = Executors.newSingleThreadScheduledExecutor(runnable -> {
-            Thread thread = Thread.ofPlatform().daemon().name("peerlink-peer-" + number).unstarted(runnable);
-            loopThread = thread;
-            return thread;
-        });
+        this.loop = PeerLoop.next();
+        // The listener's thread is virtual: an idle connection parks no platform thread (DESIGN.md), and a listener
+        // that blocks (on this connection's own methods, say) holds up only its own connection's events.
         this.listenerThread = Executors.newSingleThreadExecutor(runnable -> {
-            Thread thread = Thread.ofPlatform().daemon().name("peerlink-peer-listener-" + number).unstarted(runnable);
+            Thread thread = Thread.ofVirtual().name("peerlink-peer-listener-" + number).unstarted(runnable);
             listenerThreadRef = thread;
             return thread;
         });
@@ -952,7 +948,7 @@ public final class PeerConnection implements AutoCloseable {
     }
 
     private <T> T call(Callable<T> task) {
-        if (Thread.currentThread() == loopThread) {
+        if (loop.inLoop()) {
             try {
                 return task.call();
             } catch (RuntimeException e) {

@@ -252,4 +252,37 @@ class PeerConnectionLoopbackTest {
         await().atMost(PATIENCE).until(() -> a.connectionState() == PeerConnectionState.FAILED);
         assertThat(bEvents.states).doesNotContain(PeerConnectionState.CONNECTED);
     }
+
+    /**
+     * DESIGN.md: no platform thread parked per idle connection. Sixteen connected pairs share the JVM's few peer
+     * loops and ICE loops; their listeners run on virtual threads. (Each used to hold two platform threads.)
+     */
+    @Test
+    void connectedPeerConnectionsHoldNoPlatformThreadsOfTheirOwn() throws Exception {
+        connect(loopback(), loopback()); // the shared loops exist from here on
+        awaitConnected();
+        long before = platformThreads();
+        java.util.List<PeerConnection> all = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < 16; i++) {
+                Recorder offererEvents = new Recorder();
+                Recorder answererEvents = new Recorder();
+                PeerConnection offerer = PeerConnection.create(loopback(), offererEvents);
+                PeerConnection answerer = PeerConnection.create(loopback(), answererEvents);
+                all.add(offerer);
+                all.add(answerer);
+                Trickle.offerAndAnswer(offerer, offererEvents, answerer, answererEvents);
+            }
+            await().atMost(PATIENCE).until(() -> all.stream()
+                    .allMatch(pc -> pc.connectionState() == PeerConnectionState.CONNECTED));
+            assertThat(platformThreads() - before).as("platform threads added by 32 connected peer connections")
+                    .isLessThan(4);
+        } finally {
+            all.forEach(PeerConnection::close);
+        }
+    }
+
+    private static long platformThreads() {
+        return Thread.getAllStackTraces().keySet().stream().filter(thread -> !thread.isVirtual()).count();
+    }
 }
