@@ -1,11 +1,11 @@
 package dev.peerlink.peer;
 
 import java.util.concurrent.Callable;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -76,11 +76,15 @@ final class PeerLoop {
         volatile Thread thread;
 
         private Shared(int number) {
-            this.executor = Executors.newSingleThreadScheduledExecutor(runnable -> {
+            ScheduledThreadPoolExecutor single = new ScheduledThreadPoolExecutor(1, runnable -> {
                 Thread made = Thread.ofPlatform().daemon().name("peerlink-peer-" + number).unstarted(runnable);
                 thread = made;
                 return made;
             });
+            // A closed connection's cancelled timers (SCTP's T3-rtx, up to a minute away) leave the queue at once
+            // instead of keeping the connection reachable until they would have fired.
+            single.setRemoveOnCancelPolicy(true);
+            this.executor = single;
         }
 
         private static Shared[] create(int count) {
