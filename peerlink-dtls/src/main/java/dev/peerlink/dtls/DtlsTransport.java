@@ -83,8 +83,16 @@ public final class DtlsTransport implements AutoCloseable {
 
     /** A conservative path MTU for the DTLS datagrams (what browsers use over ICE/UDP). */
     public static final int DEFAULT_MTU = 1200;
-    /** The largest datagram accepted from the peer; bigger ones would not cross a usual path anyway. */
-    static final int RECEIVE_LIMIT = 8192;
+    /** RFC 6347 §4.1 / RFC 5246 §6.2.1: a record's plaintext is at most 2^14 bytes. */
+    public static final int MAX_PLAINTEXT = 1 << 14;
+    /**
+     * The largest DTLS datagram of one record: the 13-byte header (RFC 6347 §4.1) and a ciphertext of at most
+     * 2^14 + 2048 bytes (RFC 5246 §6.2.3). A peer that found a large path MTU (RFC 8899 over DTLS, RFC 8261 §5) may
+     * send records this large, so this is also what is accepted.
+     */
+    public static final int MAX_RECORD_DATAGRAM_SIZE = 13 + MAX_PLAINTEXT + 2048;
+    /** The largest datagram accepted from the peer: any record it may send. */
+    static final int RECEIVE_LIMIT = MAX_RECORD_DATAGRAM_SIZE;
     /**
      * Datagrams queued for the read loop. A drop here is a loss to SCTP above (RFC 8261), which halves its
      * congestion window, so the queue holds more than a full SCTP receive window of packets (4 MiB in ~1200-byte
@@ -146,6 +154,8 @@ public final class DtlsTransport implements AutoCloseable {
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
     /** {@link #drainInbound}'s plaintext buffer (one drain at a time: the executor is serial). */
     private final byte[] drainBuffer = new byte[RECEIVE_LIMIT];
+    /** The datagram size for records once connected ({@link #setMaxRecordDatagramSize}); the handshake's MTU at first. */
+    private volatile int recordDatagramSize;
 
     private DtlsTransport(Builder builder) {
         this.role = builder.role;
@@ -156,6 +166,7 @@ public final class DtlsTransport implements AutoCloseable {
         this.initialRetransmitMillis = Math.toIntExact(builder.initialRetransmitTimeout.toMillis());
         this.datagrams = new QueueDatagramTransport(INBOUND_QUEUE_CAPACITY, builder.outbound, builder.mtu,
                 RECEIVE_LIMIT, builder.role == DtlsRole.SERVER);
+        this.recordDatagramSize = builder.mtu;
         this.listener = builder.listener;
         this.eventExecutor = builder.listener == null ? null : new SerialExecutor(builder.listenerExecutor);
         this.crypto = new DtlsCrypto(new SecureRandom());
@@ -242,7 +253,35 @@ public final class DtlsTransport implements AutoCloseable {
         }
     }
 
-    /** The most application data one {@link #send} takes: the MTU less the record's header and AEAD overhead. */
+    /**
+     * The largest datagram an application-data record may take once connected, for a path whose MTU was found larger
+     * than the handshake's ({@link Builder#mtu}; RFC 8899 §6.2 over DTLS as RFC 8261 §5 has it): the handshake keeps
+     * fragmenting at the builder's MTU, records sent after it may fill {@code size} bytes, their plaintext capped at
+     * {@link #MAX_PLAINTEXT}. May be called before or after the handshake, and again when the path changes;
+     * {@link #maxApplicationDataSize()} follows it.
+     *
+     * @throws IllegalArgumentException for a size below 256 or above {@link #MAX_RECORD_DATAGRAM_SIZE}
+     */
+    public void setMaxRecordDatagramSize(int size) {
+        if (size < 256 || size > MAX_RECORD_DATAGRAM_SIZE) {
+            throw new IllegalArgumentException("a DTLS record datagram must be 256–" + MAX_RECORD_DATAGRAM_SIZE
+                    + " bytes, not " + size);
+        }
+        recordDatagramSize = size;
+        if (state.get() == DtlsState.CONNECTED) {
+            applyRecordDatagramSize();
+        }
+    }
+
+    /** BC's record layer reads the send limit for every record it sends; the latest size wins. */
+    private synchronized void applyRecordDatagramSize() {
+        datagrams.setSendLimit(recordDatagramSize);
+    }
+
+    /**
+     * The most application data one {@link #send} takes: the datagram size (the handshake's MTU, then
+     * {@link #setMaxRecordDatagramSize}'s) less the record's header and AEAD overhead, at most {@link #MAX_PLAINTEXT}.
+     */
     public int maxApplicationDataSize() {
         DTLSTransport connection = dtls;
         if (connection != null) {
@@ -253,7 +292,7 @@ public final class DtlsTransport implements AutoCloseable {
             }
         }
         // RFC 6347 §4.1 header (13) + AES-GCM explicit nonce (8) and tag (16).
-        return datagrams.getSendLimit() - 13 - 8 - 16;
+        return Math.min(MAX_PLAINTEXT, datagrams.getSendLimit() - 13 - 8 - 16);
     }
 
     /**
@@ -382,6 +421,8 @@ public final class DtlsTransport implements AutoCloseable {
             closeQuietly(connection); // closed while the handshake finished
             return;
         }
+        // The handshake fragmented at the builder's MTU; records may now fill what setMaxRecordDatagramSize allows.
+        applyRecordDatagramSize();
         Optional<SrtpKeyingMaterial> keys = Optional.empty();
         SrtpProfile profile = selectedSrtpProfile;
         if (profile != null) {
