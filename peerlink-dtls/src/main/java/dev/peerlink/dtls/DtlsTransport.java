@@ -154,6 +154,8 @@ public final class DtlsTransport implements AutoCloseable {
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
     /** {@link #drainInbound}'s plaintext buffer (one drain at a time: the executor is serial). */
     private final byte[] drainBuffer = new byte[RECEIVE_LIMIT];
+    /** Header and cipher expansion of one record, measured once connected (AEAD: fixed per record). */
+    private volatile int recordOverhead = 13 + 8 + 16;
     /** The datagram size for records once connected ({@link #setMaxRecordDatagramSize}); the handshake's MTU at first. */
     private volatile int recordDatagramSize;
 
@@ -296,6 +298,16 @@ public final class DtlsTransport implements AutoCloseable {
     }
 
     /**
+     * The application data one record carries in a datagram of {@code datagramSize} bytes with the negotiated cipher
+     * (an estimate for AES-GCM before the handshake): less the header and AEAD expansion, at most
+     * {@link #MAX_PLAINTEXT}. What {@link #maxApplicationDataSize()} becomes after
+     * {@code setMaxRecordDatagramSize(datagramSize)}.
+     */
+    public int maxApplicationDataSize(int datagramSize) {
+        return Math.max(0, Math.min(MAX_PLAINTEXT, datagramSize - recordOverhead));
+    }
+
+    /**
      * RFC 5705 keying material exporter, without a context value, e.g. {@code ("EXTRACTOR-dtls_srtp", 60)}.
      * The result is secret.
      *
@@ -420,6 +432,12 @@ public final class DtlsTransport implements AutoCloseable {
         if (!state.compareAndSet(DtlsState.CONNECTING, DtlsState.CONNECTED)) {
             closeQuietly(connection); // closed while the handshake finished
             return;
+        }
+        try {
+            // Below 2^14 BC's limit is the datagram less header and expansion: one measure holds for every size.
+            recordOverhead = datagrams.getSendLimit() - connection.getSendLimit();
+        } catch (IOException e) {
+            log.debug("DTLS record overhead unknown: {}", e.toString());
         }
         // The handshake fragmented at the builder's MTU; records may now fill what setMaxRecordDatagramSize allows.
         applyRecordDatagramSize();

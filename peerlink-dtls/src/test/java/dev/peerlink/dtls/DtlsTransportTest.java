@@ -385,6 +385,9 @@ class DtlsTransportTest {
         assertThat(server.next(DtlsEvent.DataReceived.class, PATIENCE).data()).isEqualTo(large);
         assertThat(sizes.subList(handshake.size(), sizes.size())).containsExactly(16_000 + 13 + 8 + 16);
 
+        assertThat(pair[1].maxApplicationDataSize(9000)).isEqualTo(9000 - 13 - 8 - 16);
+        assertThat(pair[1].maxApplicationDataSize(DtlsTransport.MAX_RECORD_DATAGRAM_SIZE))
+                .isEqualTo(DtlsTransport.MAX_PLAINTEXT);
         pair[1].setMaxRecordDatagramSize(9000);
         assertThat(pair[1].maxApplicationDataSize()).isEqualTo(9000 - 13 - 8 - 16);
         ByteBuffer reply = ByteBuffer.allocate(9000 - 13 - 8 - 16);

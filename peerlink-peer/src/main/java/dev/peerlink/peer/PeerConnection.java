@@ -7,6 +7,7 @@ import dev.peerlink.dtls.DtlsEvent;
 import dev.peerlink.dtls.DtlsRole;
 import dev.peerlink.dtls.DtlsTransport;
 import dev.peerlink.ice.CandidatePairStats;
+import dev.peerlink.ice.DatagramLimit;
 import dev.peerlink.ice.IceAgentConfig;
 import dev.peerlink.ice.IceCandidate;
 import dev.peerlink.ice.IceConnectionState;
@@ -140,6 +141,13 @@ public final class PeerConnection implements AutoCloseable {
     private final List<IceCandidate> announcedCandidates = new ArrayList<>();
     private boolean gatheringAnnouncedComplete;
     private boolean sctpConnected;
+    /** The selected pair ({@link IceEvent.SelectedPairChanged}), null before the nomination. */
+    private IceCandidate selectedLocal;
+    private IceCandidate selectedRemote;
+    /** BASE_PLPMTU of the SCTP association (RFC 8899 §5.1.2): what fits a 1,200-byte DTLS datagram. */
+    private int sctpBaseMtu;
+    /** The DTLS record datagram size set so far; it only grows (chunks already cut keep their size). */
+    private int dtlsRecordDatagramSize = DtlsTransport.DEFAULT_MTU;
     private final List<DataChannel> pendingChannels = new ArrayList<>();
     private final Map<dev.peerlink.datachannel.DataChannel, DataChannel> handles = new IdentityHashMap<>();
     /** SCTP packets taken since the last {@link #pump}, and whether a pump is queued ({@link #pumpAfterInput}). */
@@ -350,23 +358,25 @@ public final class PeerConnection implements AutoCloseable {
     /** The selected pair and traffic counters. */
     public CompletableFuture<PeerConnectionStats> getStats() {
         IceTransport session = call(() -> ice);
+        int pathMtu = call(() -> manager == null ? 0 : manager.association().pathMtu());
         PeerConnectionState now = state;
         if (session == null) {
             return CompletableFuture.completedFuture(new PeerConnectionStats(now, null, null, null, null, 0, 0, -1,
-                    messagesSent.get(), messagesReceived.get(), null));
+                    messagesSent.get(), messagesReceived.get(), null, pathMtu));
         }
         return session.pairStats().thenCompose(pairs -> {
             CandidatePairStats selected = pairs.stream().filter(CandidatePairStats::selected).findFirst().orElse(null);
             if (selected == null) {
                 return CompletableFuture.completedFuture(new PeerConnectionStats(now, null, null, null, null, 0, 0,
-                        -1, messagesSent.get(), messagesReceived.get(), null));
+                        -1, messagesSent.get(), messagesReceived.get(), null, pathMtu));
             }
             long rtt = selected.smoothedRttNanos() > 0 ? selected.smoothedRttNanos() : selected.lastRttNanos();
             return session.relayProtocol(selected.local()).thenApply(relay -> new PeerConnectionStats(now,
                     selected.local().type(), selected.remote().type(), selected.local().address(),
                     selected.remote().address(), selected.bytesSent(), selected.bytesReceived(), rtt > 0 ? rtt : -1,
                     messagesSent.get(), messagesReceived.get(),
-                    relay.map(transport -> transport.name().toLowerCase(java.util.Locale.ROOT)).orElse(null)));
+                    relay.map(transport -> transport.name().toLowerCase(java.util.Locale.ROOT)).orElse(null),
+                    pathMtu));
         });
     }
 
@@ -630,6 +640,7 @@ public final class PeerConnection implements AutoCloseable {
                 gatheringAnnouncedComplete = true;
                 deliver(() -> listener.onIceCandidate(null));
             }
+            case IceEvent.SelectedPairChanged changed -> onSelectedPairChanged(changed.local(), changed.remote());
             case IceEvent.Writable writable -> {
                 // RFC 8445 §12.1: a valid pair carries data before the nomination, so DTLS need not wait for it.
                 iceWritable = true;
@@ -672,8 +683,9 @@ public final class PeerConnection implements AutoCloseable {
         switch (event) {
             case DtlsEvent.Connected connected -> {
                 int mtu = Math.min(1200, dtls.maxApplicationDataSize());
+                sctpBaseMtu = mtu;
                 SctpConfig sctpConfig = SctpConfig.builder()
-                        .localPort(SCTP_PORT).remotePort(remoteSctpPort).mtu(mtu)
+                        .localPort(SCTP_PORT).remotePort(remoteSctpPort).mtu(mtu).maxMtu(sctpMaxMtu())
                         .maxMessageSize(MAX_MESSAGE_SIZE)
                         .peerMaxMessageSize(peerMaxMessageSize == Long.MAX_VALUE ? 1L << 40 : peerMaxMessageSize)
                         .maxSendBuffer(MAX_SEND_BUFFER)
@@ -708,6 +720,48 @@ public final class PeerConnection implements AutoCloseable {
             }
             case DtlsEvent.Failed failed -> fail("DTLS failed: " + failed.reason());
         }
+    }
+
+    /**
+     * MAX_PLPMTU for the selected pair (RFC 8899 §5.1.2, Datagram PLPMTUD over DTLS as RFC 8261 §5 has it): SCTP
+     * packets in DTLS records as large as the pair's local interface carries (DF set on its socket, RFC 8899 §3),
+     * their plaintext within 2^14 (RFC 6347 §4.1); DTLS may then send records that large. The base — no probing —
+     * before a pair is selected and on pairs that cannot be probed: relayed at either end (TURN over any transport),
+     * no DF.
+     */
+    private int sctpMaxMtu() {
+        // A relay at either end (our allocation or the peer's) puts a TURN server's paths in between: not probed.
+        DatagramLimit limit = selectedLocal == null || ice == null || selectedRemote.type() == IceCandidate.Type.RELAY
+                ? DatagramLimit.NO_PROBING : ice.datagramLimit(selectedLocal);
+        if (!limit.allowsProbing()) {
+            return sctpBaseMtu;
+        }
+        int datagram = Math.min(limit.maxPayload(), DtlsTransport.MAX_RECORD_DATAGRAM_SIZE);
+        int maxMtu = Math.min(dtls.maxApplicationDataSize(datagram), 65_535);
+        if (maxMtu <= sctpBaseMtu) {
+            return sctpBaseMtu;
+        }
+        if (datagram > dtlsRecordDatagramSize) {
+            dtlsRecordDatagramSize = datagram;
+            dtls.setMaxRecordDatagramSize(datagram);
+        }
+        return maxMtu;
+    }
+
+    /**
+     * RFC 8899 §4.6: another selected pair is another path. The SCTP association starts again from the base size
+     * and searches up to the new pair's cap (none for a relay). The first selection, when SCTP came up before it,
+     * only lets the search begin.
+     */
+    private void onSelectedPairChanged(IceCandidate local, IceCandidate remote) {
+        selectedLocal = local;
+        selectedRemote = remote;
+        if (manager == null) {
+            return; // SCTP is created with this pair's cap
+        }
+        long now = System.nanoTime();
+        manager.association().pathChanged(sctpMaxMtu(), now);
+        pump(now);
     }
 
     private void fail(String reason) {
