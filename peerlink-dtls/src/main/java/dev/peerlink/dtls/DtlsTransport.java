@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.Hashtable;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Vector;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Executor;
@@ -35,6 +36,7 @@ import org.bouncycastle.tls.SignatureAlgorithm;
 import org.bouncycastle.tls.SignatureAndHashAlgorithm;
 import org.bouncycastle.tls.TlsAuthentication;
 import org.bouncycastle.tls.TlsContext;
+import org.bouncycastle.tls.TlsExtensionsUtils;
 import org.bouncycastle.tls.TlsCredentialedSigner;
 import org.bouncycastle.tls.TlsCredentials;
 import org.bouncycastle.tls.TlsFatalAlert;
@@ -147,6 +149,8 @@ public final class DtlsTransport implements AutoCloseable {
     private volatile SrtpProfile selectedSrtpProfile;
     private volatile String certificateFailure;
     private volatile boolean peerSentCloseNotify;
+    /** The peer's record_size_limit (RFC 8449), -1 when it sent none. */
+    private volatile int peerRecordSizeLimit = -1;
     private volatile short peerFatalAlert = -1;
     private volatile Thread thread;
     /** Connected with a listener: {@link #drainInbound} reads, not the virtual thread. */
@@ -305,6 +309,29 @@ public final class DtlsTransport implements AutoCloseable {
      */
     public int maxApplicationDataSize(int datagramSize) {
         return Math.max(0, Math.min(MAX_PLAINTEXT, datagramSize - recordOverhead));
+    }
+
+    /**
+     * The largest plaintext the peer said it takes in one record, with the record_size_limit extension (RFC 8449 §4;
+     * we offer it with 2^14 as a client, and answer it as a server), capped at {@link #MAX_PLAINTEXT}; empty when the
+     * peer sent none (Chromium's BoringSSL does not). RFC 6347 lets every peer take 2^14, but not every one does:
+     * Chromium 156's DTLS transport fails on a 4,133-byte record datagram (ChromiumPeerConnectionTest), so records
+     * larger than usual paths carry should go only to a peer that said it takes them.
+     */
+    public OptionalInt peerRecordSizeLimit() {
+        int limit = peerRecordSizeLimit;
+        return limit < 0 ? OptionalInt.empty() : OptionalInt.of(Math.min(limit, MAX_PLAINTEXT));
+    }
+
+    /** RFC 8449 §4: the peer's limit, if it sent one (BC rejects a value below 64 with illegal_parameter). */
+    @SuppressWarnings("rawtypes")
+    private void notePeerRecordSizeLimit(Hashtable extensions) throws IOException {
+        if (extensions != null) {
+            int limit = TlsExtensionsUtils.getRecordSizeLimitExtension(extensions);
+            if (limit >= 0) {
+                peerRecordSizeLimit = limit;
+            }
+        }
     }
 
     /**
@@ -714,6 +741,8 @@ public final class DtlsTransport implements AutoCloseable {
                 TlsSRTPUtils.addUseSRTPExtension(extensions, new UseSRTPData(offeredSrtpProfiles(),
                         TlsUtils.EMPTY_BYTES));
             }
+            // RFC 8449 §4: we take full 2^14-byte records (DTLS 1.2's most), whatever the datagram size.
+            TlsExtensionsUtils.addRecordSizeLimitExtension(extensions, MAX_PLAINTEXT);
             return extensions;
         }
 
@@ -721,6 +750,7 @@ public final class DtlsTransport implements AutoCloseable {
         @SuppressWarnings("rawtypes")
         public void processServerExtensions(Hashtable serverExtensions) throws IOException {
             super.processServerExtensions(serverExtensions);
+            notePeerRecordSizeLimit(serverExtensions);
             UseSRTPData chosen = serverExtensions == null ? null : TlsSRTPUtils.getUseSRTPExtension(serverExtensions);
             if (chosen == null) {
                 return;
@@ -816,6 +846,7 @@ public final class DtlsTransport implements AutoCloseable {
         @SuppressWarnings("rawtypes")
         public void processClientExtensions(Hashtable clientExtensions) throws IOException {
             super.processClientExtensions(clientExtensions);
+            notePeerRecordSizeLimit(clientExtensions);
             UseSRTPData offered = TlsSRTPUtils.getUseSRTPExtension(clientExtensions);
             if (offered == null) {
                 return;
@@ -833,6 +864,10 @@ public final class DtlsTransport implements AutoCloseable {
         @SuppressWarnings({"rawtypes", "unchecked"})
         public Hashtable getServerExtensions() throws IOException {
             Hashtable extensions = super.getServerExtensions();
+            if (peerRecordSizeLimit >= 0) {
+                // RFC 8449 §4: a server answers record_size_limit only to a client that sent one.
+                TlsExtensionsUtils.addRecordSizeLimitExtension(extensions, MAX_PLAINTEXT);
+            }
             SrtpProfile profile = selectedSrtpProfile;
             if (profile != null) {
                 TlsSRTPUtils.addUseSRTPExtension(extensions, new UseSRTPData(new int[] {profile.id()},

@@ -375,6 +375,9 @@ class DtlsTransportTest {
         assertThat(handshake).isNotEmpty().allSatisfy(size -> assertThat(size).isLessThanOrEqualTo(300));
         assertThat(handshake).filteredOn(size -> size > 250).hasSizeGreaterThanOrEqualTo(2); // fragmented flights
 
+        // RFC 8449: each side said it takes full-size records.
+        assertThat(pair[0].peerRecordSizeLimit()).hasValue(DtlsTransport.MAX_PLAINTEXT);
+        assertThat(pair[1].peerRecordSizeLimit()).hasValue(DtlsTransport.MAX_PLAINTEXT);
         // RFC 6347 §4.1: plaintext is capped at 2^14 whatever the datagram size.
         assertThat(pair[0].maxApplicationDataSize()).isEqualTo(DtlsTransport.MAX_PLAINTEXT);
         // The server never raised its own limit: it still sends small records but takes the client's large one.

@@ -36,6 +36,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -90,6 +91,13 @@ public final class PeerConnection implements AutoCloseable {
     /** RFC 8841 §6.1: the peer's limit when its description has no {@code a=max-message-size}. */
     private static final long DEFAULT_PEER_MAX_MESSAGE_SIZE = 65536;
     private static final int SCTP_PORT = 5000;
+    /**
+     * The largest DTLS datagram sent to a peer that did not say, with record_size_limit (RFC 8449), that it takes
+     * full-size records: an Ethernet frame's UDP payload over IPv4 (1,500 − 28). Chromium 156 sends no such limit and
+     * its DTLS transport fails on a 4,133-byte record datagram (a probe on a 9,000-byte link,
+     * ChromiumPeerConnectionTest) although RFC 6347 allows 2^14 bytes of plaintext; 1,472 works with it.
+     */
+    private static final int UNSIGNALLED_PEER_MAX_DATAGRAM = 1500 - 28;
 
     private final PeerConnectionConfig config;
     private final PeerConnectionListener listener;
@@ -737,7 +745,11 @@ public final class PeerConnection implements AutoCloseable {
             return sctpBaseMtu;
         }
         int datagram = Math.min(limit.maxPayload(), DtlsTransport.MAX_RECORD_DATAGRAM_SIZE);
-        int maxMtu = Math.min(dtls.maxApplicationDataSize(datagram), 65_535);
+        OptionalInt peerRecordLimit = dtls.peerRecordSizeLimit();
+        if (peerRecordLimit.isEmpty()) {
+            datagram = Math.min(datagram, UNSIGNALLED_PEER_MAX_DATAGRAM);
+        }
+        int maxMtu = Math.min(dtls.maxApplicationDataSize(datagram), peerRecordLimit.orElse(DtlsTransport.MAX_PLAINTEXT));
         if (maxMtu <= sctpBaseMtu) {
             return sctpBaseMtu;
         }
