@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.Hashtable;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Vector;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Executor;
@@ -35,6 +36,7 @@ import org.bouncycastle.tls.SignatureAlgorithm;
 import org.bouncycastle.tls.SignatureAndHashAlgorithm;
 import org.bouncycastle.tls.TlsAuthentication;
 import org.bouncycastle.tls.TlsContext;
+import org.bouncycastle.tls.TlsExtensionsUtils;
 import org.bouncycastle.tls.TlsCredentialedSigner;
 import org.bouncycastle.tls.TlsCredentials;
 import org.bouncycastle.tls.TlsFatalAlert;
@@ -83,8 +85,16 @@ public final class DtlsTransport implements AutoCloseable {
 
     /** A conservative path MTU for the DTLS datagrams (what browsers use over ICE/UDP). */
     public static final int DEFAULT_MTU = 1200;
-    /** The largest datagram accepted from the peer; bigger ones would not cross a usual path anyway. */
-    static final int RECEIVE_LIMIT = 8192;
+    /** RFC 6347 §4.1 / RFC 5246 §6.2.1: a record's plaintext is at most 2^14 bytes. */
+    public static final int MAX_PLAINTEXT = 1 << 14;
+    /**
+     * The largest DTLS datagram of one record: the 13-byte header (RFC 6347 §4.1) and a ciphertext of at most
+     * 2^14 + 2048 bytes (RFC 5246 §6.2.3). A peer that found a large path MTU (RFC 8899 over DTLS, RFC 8261 §5) may
+     * send records this large, so this is also what is accepted.
+     */
+    public static final int MAX_RECORD_DATAGRAM_SIZE = 13 + MAX_PLAINTEXT + 2048;
+    /** The largest datagram accepted from the peer: any record it may send. */
+    static final int RECEIVE_LIMIT = MAX_RECORD_DATAGRAM_SIZE;
     /**
      * Datagrams queued for the read loop. A drop here is a loss to SCTP above (RFC 8261), which halves its
      * congestion window, so the queue holds more than a full SCTP receive window of packets (4 MiB in ~1200-byte
@@ -139,6 +149,8 @@ public final class DtlsTransport implements AutoCloseable {
     private volatile SrtpProfile selectedSrtpProfile;
     private volatile String certificateFailure;
     private volatile boolean peerSentCloseNotify;
+    /** The peer's record_size_limit (RFC 8449), -1 when it sent none. */
+    private volatile int peerRecordSizeLimit = -1;
     private volatile short peerFatalAlert = -1;
     private volatile Thread thread;
     /** Connected with a listener: {@link #drainInbound} reads, not the virtual thread. */
@@ -146,6 +158,10 @@ public final class DtlsTransport implements AutoCloseable {
     private final AtomicBoolean drainScheduled = new AtomicBoolean();
     /** {@link #drainInbound}'s plaintext buffer (one drain at a time: the executor is serial). */
     private final byte[] drainBuffer = new byte[RECEIVE_LIMIT];
+    /** Header and cipher expansion of one record, measured once connected (AEAD: fixed per record). */
+    private volatile int recordOverhead = 13 + 8 + 16;
+    /** The datagram size for records once connected ({@link #setMaxRecordDatagramSize}); the handshake's MTU at first. */
+    private volatile int recordDatagramSize;
 
     private DtlsTransport(Builder builder) {
         this.role = builder.role;
@@ -156,6 +172,7 @@ public final class DtlsTransport implements AutoCloseable {
         this.initialRetransmitMillis = Math.toIntExact(builder.initialRetransmitTimeout.toMillis());
         this.datagrams = new QueueDatagramTransport(INBOUND_QUEUE_CAPACITY, builder.outbound, builder.mtu,
                 RECEIVE_LIMIT, builder.role == DtlsRole.SERVER);
+        this.recordDatagramSize = builder.mtu;
         this.listener = builder.listener;
         this.eventExecutor = builder.listener == null ? null : new SerialExecutor(builder.listenerExecutor);
         this.crypto = new DtlsCrypto(new SecureRandom());
@@ -242,7 +259,35 @@ public final class DtlsTransport implements AutoCloseable {
         }
     }
 
-    /** The most application data one {@link #send} takes: the MTU less the record's header and AEAD overhead. */
+    /**
+     * The largest datagram an application-data record may take once connected, for a path whose MTU was found larger
+     * than the handshake's ({@link Builder#mtu}; RFC 8899 §6.2 over DTLS as RFC 8261 §5 has it): the handshake keeps
+     * fragmenting at the builder's MTU, records sent after it may fill {@code size} bytes, their plaintext capped at
+     * {@link #MAX_PLAINTEXT}. May be called before or after the handshake, and again when the path changes;
+     * {@link #maxApplicationDataSize()} follows it.
+     *
+     * @throws IllegalArgumentException for a size below 256 or above {@link #MAX_RECORD_DATAGRAM_SIZE}
+     */
+    public void setMaxRecordDatagramSize(int size) {
+        if (size < 256 || size > MAX_RECORD_DATAGRAM_SIZE) {
+            throw new IllegalArgumentException("a DTLS record datagram must be 256–" + MAX_RECORD_DATAGRAM_SIZE
+                    + " bytes, not " + size);
+        }
+        recordDatagramSize = size;
+        if (state.get() == DtlsState.CONNECTED) {
+            applyRecordDatagramSize();
+        }
+    }
+
+    /** BC's record layer reads the send limit for every record it sends; the latest size wins. */
+    private synchronized void applyRecordDatagramSize() {
+        datagrams.setSendLimit(recordDatagramSize);
+    }
+
+    /**
+     * The most application data one {@link #send} takes: the datagram size (the handshake's MTU, then
+     * {@link #setMaxRecordDatagramSize}'s) less the record's header and AEAD overhead, at most {@link #MAX_PLAINTEXT}.
+     */
     public int maxApplicationDataSize() {
         DTLSTransport connection = dtls;
         if (connection != null) {
@@ -253,7 +298,40 @@ public final class DtlsTransport implements AutoCloseable {
             }
         }
         // RFC 6347 §4.1 header (13) + AES-GCM explicit nonce (8) and tag (16).
-        return datagrams.getSendLimit() - 13 - 8 - 16;
+        return Math.min(MAX_PLAINTEXT, datagrams.getSendLimit() - 13 - 8 - 16);
+    }
+
+    /**
+     * The application data one record carries in a datagram of {@code datagramSize} bytes with the negotiated cipher
+     * (an estimate for AES-GCM before the handshake): less the header and AEAD expansion, at most
+     * {@link #MAX_PLAINTEXT}. What {@link #maxApplicationDataSize()} becomes after
+     * {@code setMaxRecordDatagramSize(datagramSize)}.
+     */
+    public int maxApplicationDataSize(int datagramSize) {
+        return Math.max(0, Math.min(MAX_PLAINTEXT, datagramSize - recordOverhead));
+    }
+
+    /**
+     * The largest plaintext the peer said it takes in one record, with the record_size_limit extension (RFC 8449 §4;
+     * we offer it with 2^14 as a client, and answer it as a server), capped at {@link #MAX_PLAINTEXT}; empty when the
+     * peer sent none (Chromium's BoringSSL does not). RFC 6347 lets every peer take 2^14, but not every one does:
+     * Chromium 156's DTLS transport fails on a 4,133-byte record datagram (ChromiumPeerConnectionTest), so records
+     * larger than usual paths carry should go only to a peer that said it takes them.
+     */
+    public OptionalInt peerRecordSizeLimit() {
+        int limit = peerRecordSizeLimit;
+        return limit < 0 ? OptionalInt.empty() : OptionalInt.of(Math.min(limit, MAX_PLAINTEXT));
+    }
+
+    /** RFC 8449 §4: the peer's limit, if it sent one (BC rejects a value below 64 with illegal_parameter). */
+    @SuppressWarnings("rawtypes")
+    private void notePeerRecordSizeLimit(Hashtable extensions) throws IOException {
+        if (extensions != null) {
+            int limit = TlsExtensionsUtils.getRecordSizeLimitExtension(extensions);
+            if (limit >= 0) {
+                peerRecordSizeLimit = limit;
+            }
+        }
     }
 
     /**
@@ -382,6 +460,14 @@ public final class DtlsTransport implements AutoCloseable {
             closeQuietly(connection); // closed while the handshake finished
             return;
         }
+        try {
+            // Below 2^14 BC's limit is the datagram less header and expansion: one measure holds for every size.
+            recordOverhead = datagrams.getSendLimit() - connection.getSendLimit();
+        } catch (IOException e) {
+            log.debug("DTLS record overhead unknown: {}", e.toString());
+        }
+        // The handshake fragmented at the builder's MTU; records may now fill what setMaxRecordDatagramSize allows.
+        applyRecordDatagramSize();
         Optional<SrtpKeyingMaterial> keys = Optional.empty();
         SrtpProfile profile = selectedSrtpProfile;
         if (profile != null) {
@@ -655,6 +741,8 @@ public final class DtlsTransport implements AutoCloseable {
                 TlsSRTPUtils.addUseSRTPExtension(extensions, new UseSRTPData(offeredSrtpProfiles(),
                         TlsUtils.EMPTY_BYTES));
             }
+            // RFC 8449 §4: we take full 2^14-byte records (DTLS 1.2's most), whatever the datagram size.
+            TlsExtensionsUtils.addRecordSizeLimitExtension(extensions, MAX_PLAINTEXT);
             return extensions;
         }
 
@@ -662,6 +750,7 @@ public final class DtlsTransport implements AutoCloseable {
         @SuppressWarnings("rawtypes")
         public void processServerExtensions(Hashtable serverExtensions) throws IOException {
             super.processServerExtensions(serverExtensions);
+            notePeerRecordSizeLimit(serverExtensions);
             UseSRTPData chosen = serverExtensions == null ? null : TlsSRTPUtils.getUseSRTPExtension(serverExtensions);
             if (chosen == null) {
                 return;
@@ -757,6 +846,7 @@ public final class DtlsTransport implements AutoCloseable {
         @SuppressWarnings("rawtypes")
         public void processClientExtensions(Hashtable clientExtensions) throws IOException {
             super.processClientExtensions(clientExtensions);
+            notePeerRecordSizeLimit(clientExtensions);
             UseSRTPData offered = TlsSRTPUtils.getUseSRTPExtension(clientExtensions);
             if (offered == null) {
                 return;
@@ -774,6 +864,10 @@ public final class DtlsTransport implements AutoCloseable {
         @SuppressWarnings({"rawtypes", "unchecked"})
         public Hashtable getServerExtensions() throws IOException {
             Hashtable extensions = super.getServerExtensions();
+            if (peerRecordSizeLimit >= 0) {
+                // RFC 8449 §4: a server answers record_size_limit only to a client that sent one.
+                TlsExtensionsUtils.addRecordSizeLimitExtension(extensions, MAX_PLAINTEXT);
+            }
             SrtpProfile profile = selectedSrtpProfile;
             if (profile != null) {
                 TlsSRTPUtils.addUseSRTPExtension(extensions, new UseSRTPData(new int[] {profile.id()},

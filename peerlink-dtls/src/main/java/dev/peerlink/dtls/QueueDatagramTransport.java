@@ -19,7 +19,8 @@ final class QueueDatagramTransport implements org.bouncycastle.tls.DatagramTrans
 
     private final BlockingQueue<ByteBuffer> inbound;
     private final Consumer<ByteBuffer> outbound;
-    private final int sendLimit;
+    /** Raised after the handshake ({@link #setSendLimit}); BC reads it on every record it sends. */
+    private volatile int sendLimit;
     private final int receiveLimit;
     /** Only on the server side, and only touched by the thread that receives. */
     private final EarlyChangeCipherSpecFilter changeCipherSpecFilter;
@@ -64,9 +65,25 @@ final class QueueDatagramTransport implements org.bouncycastle.tls.DatagramTrans
         return inbound.offer(copy);
     }
 
+    /**
+     * BC allocates a buffer of this size for every record it reads. Once only the owner's thread drains the queue
+     * ({@link #stopBlocking}), the datagram it reads next is the queue's head, so its own size is enough: a stream
+     * of 1,200-byte records then costs 1,200-byte buffers, not {@code receiveLimit}-byte ones.
+     */
     @Override
     public int getReceiveLimit() {
+        if (nonBlocking) {
+            ByteBuffer next = inbound.peek();
+            if (next != null && next.hasRemaining()) {
+                return Math.min(next.remaining(), receiveLimit);
+            }
+        }
         return receiveLimit;
+    }
+
+    /** The largest datagram {@link #send} takes from now on; BC sizes the records it builds from it. */
+    void setSendLimit(int value) {
+        sendLimit = value;
     }
 
     @Override

@@ -348,6 +348,67 @@ class DtlsTransportTest {
     }
 
     @Test
+    void afterTheHandshakeARecordMayFillALargerDatagramWhileTheHandshakeStaysWithinTheMtu() throws Exception {
+        List<Integer> sizes = new CopyOnWriteArrayList<>();
+        DtlsTransport[] pair = new DtlsTransport[2];
+        pair[0] = DtlsTransport.builder(DtlsRole.CLIENT, alice, List.of(bob.fingerprint())).mtu(300)
+                .outbound(datagram -> {
+                    sizes.add(datagram.remaining());
+                    pair[1].handleIncoming(datagram);
+                }).build();
+        pair[1] = DtlsTransport.builder(DtlsRole.SERVER, bob, List.of(alice.fingerprint())).mtu(300)
+                .outbound(datagram -> {
+                    sizes.add(datagram.remaining());
+                    pair[0].handleIncoming(datagram);
+                }).build();
+        // A handshake MTU below the certificate flight's size (~320 bytes with these keys), so that fragmenting is
+        // seen. Raised before the handshake on the client: that must not apply to the handshake's flights.
+        pair[0].setMaxRecordDatagramSize(DtlsTransport.MAX_RECORD_DATAGRAM_SIZE);
+        assertThat(pair[0].maxApplicationDataSize()).isEqualTo(300 - 13 - 8 - 16);
+        pair[1].start();
+        pair[0].start();
+        Events client = new Events(pair[0]);
+        Events server = new Events(pair[1]);
+        client.next(DtlsEvent.Connected.class, PATIENCE);
+        server.next(DtlsEvent.Connected.class, PATIENCE);
+        List<Integer> handshake = List.copyOf(sizes);
+        assertThat(handshake).isNotEmpty().allSatisfy(size -> assertThat(size).isLessThanOrEqualTo(300));
+        assertThat(handshake).filteredOn(size -> size > 250).hasSizeGreaterThanOrEqualTo(2); // fragmented flights
+
+        // RFC 8449: each side said it takes full-size records.
+        assertThat(pair[0].peerRecordSizeLimit()).hasValue(DtlsTransport.MAX_PLAINTEXT);
+        assertThat(pair[1].peerRecordSizeLimit()).hasValue(DtlsTransport.MAX_PLAINTEXT);
+        // RFC 6347 §4.1: plaintext is capped at 2^14 whatever the datagram size.
+        assertThat(pair[0].maxApplicationDataSize()).isEqualTo(DtlsTransport.MAX_PLAINTEXT);
+        // The server never raised its own limit: it still sends small records but takes the client's large one.
+        assertThat(pair[1].maxApplicationDataSize()).isEqualTo(300 - 13 - 8 - 16);
+        ByteBuffer large = ByteBuffer.allocate(16_000);
+        new SecureRandom().nextBytes(large.array());
+        assertThat(pair[0].send(large)).isTrue();
+        assertThat(server.next(DtlsEvent.DataReceived.class, PATIENCE).data()).isEqualTo(large);
+        assertThat(sizes.subList(handshake.size(), sizes.size())).containsExactly(16_000 + 13 + 8 + 16);
+
+        assertThat(pair[1].maxApplicationDataSize(9000)).isEqualTo(9000 - 13 - 8 - 16);
+        assertThat(pair[1].maxApplicationDataSize(DtlsTransport.MAX_RECORD_DATAGRAM_SIZE))
+                .isEqualTo(DtlsTransport.MAX_PLAINTEXT);
+        pair[1].setMaxRecordDatagramSize(9000);
+        assertThat(pair[1].maxApplicationDataSize()).isEqualTo(9000 - 13 - 8 - 16);
+        ByteBuffer reply = ByteBuffer.allocate(9000 - 13 - 8 - 16);
+        new SecureRandom().nextBytes(reply.array());
+        assertThat(pair[1].send(reply)).isTrue();
+        assertThat(client.next(DtlsEvent.DataReceived.class, PATIENCE).data()).isEqualTo(reply);
+        // Back down (a path with a smaller MTU): records shrink with it.
+        pair[1].setMaxRecordDatagramSize(1200);
+        assertThat(pair[1].maxApplicationDataSize()).isEqualTo(1200 - 13 - 8 - 16);
+        assertThatThrownBy(() -> pair[1].send(ByteBuffer.allocate(2000)))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> pair[1].setMaxRecordDatagramSize(DtlsTransport.MAX_RECORD_DATAGRAM_SIZE + 1))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("18445");
+        pair[0].close();
+        pair[1].close();
+    }
+
+    @Test
     void everyDatagramFitsTheMtu() throws Exception {
         List<Integer> sizes = new CopyOnWriteArrayList<>();
         DtlsTransport[] pair = new DtlsTransport[2];

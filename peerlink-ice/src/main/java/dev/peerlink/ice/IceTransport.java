@@ -49,6 +49,15 @@ public interface IceTransport extends AutoCloseable {
     /** How a local relayed candidate reaches its TURN server (W3C {@code relayProtocol}); empty for others. */
     CompletableFuture<Optional<StunTransport>> relayProtocol(IceCandidate local);
 
+    /**
+     * What a pair whose local candidate is {@code local} allows a path MTU search (RFC 8899): whether its socket sets
+     * don't-fragment and the largest payload its interface carries. Relayed candidates (TURN over any transport) and
+     * TCP give {@link DatagramLimit#NO_PROBING}, as do transports that cannot set DF (the default).
+     */
+    default DatagramLimit datagramLimit(IceCandidate local) {
+        return DatagramLimit.NO_PROBING;
+    }
+
     /** A snapshot of every checklist and valid pair. */
     CompletableFuture<List<CandidatePairStats>> pairStats();
 

@@ -20,6 +20,7 @@ import java.util.function.Supplier;
  */
 public final class VirtualNetworkIceTransport implements IceTransport {
     private final RealTimeDriver driver;
+    private final Host host;
     private final IceAgentOnHost onHost;
     private final String localUfrag;
     private final String localPassword;
@@ -28,6 +29,7 @@ public final class VirtualNetworkIceTransport implements IceTransport {
 
     private VirtualNetworkIceTransport(RealTimeDriver driver, Host host, IceAgent agent, Consumer<IceEvent> listener) {
         this.driver = driver;
+        this.host = host;
         this.onHost = new IceAgentOnHost(driver.network(), host, 0, agent, event -> {
             if (event instanceof IceEvent.StateChanged changed) {
                 state = changed.state(); // before the listener hears of it, so it reads what the event says
@@ -120,6 +122,25 @@ public final class VirtualNetworkIceTransport implements IceTransport {
     @Override
     public CompletableFuture<Optional<StunTransport>> relayProtocol(IceCandidate local) {
         return onDriver(() -> onHost.agent().relayProtocol(local));
+    }
+
+    /**
+     * The virtual network never fragments (every datagram is as if sent with DF): probing is allowed on host-based
+     * pairs, capped by the local interface's link ({@link dev.peerlink.netsim.Link#maxPayload()}), else by the
+     * largest IPv4 UDP payload. Relayed pairs are not probed.
+     */
+    @Override
+    public DatagramLimit datagramLimit(IceCandidate local) {
+        if (local == null || local.type() == IceCandidate.Type.RELAY || local.base() == null) {
+            return DatagramLimit.NO_PROBING;
+        }
+        for (dev.peerlink.netsim.VirtualInterface nic : host.interfaces()) {
+            if (nic.address().equals(local.base().getAddress())) {
+                int limit = nic.link().maxPayload();
+                return new DatagramLimit(true, limit > 0 ? limit : 65_507);
+            }
+        }
+        return DatagramLimit.NO_PROBING;
     }
 
     @Override

@@ -12,12 +12,24 @@ import java.util.random.RandomGenerator;
  * @param delay           fixed one-way delay
  * @param jitter          extra delay drawn uniformly from [0, jitter] per packet
  * @param lossProbability chance, from 0 to 1, that a packet is lost on this link
+ * @param maxPayload      the largest transport payload (UDP datagram or TCP segment) the link carries, 0 for no
+ *                        limit: larger packets are dropped, as a router drops a don't-fragment datagram above the
+ *                        path MTU (RFC 8899 §3; no ICMP is modelled, so the sender hears nothing)
  */
-public record Link(Duration delay, Duration jitter, double lossProbability) {
+public record Link(Duration delay, Duration jitter, double lossProbability, int maxPayload) {
     /** No delay, no jitter, no loss. */
     public static final Link IDEAL = new Link(Duration.ZERO, Duration.ZERO, 0);
 
+    /** A link without a size limit. */
+    public Link(Duration delay, Duration jitter, double lossProbability) {
+        this(delay, jitter, lossProbability, 0);
+    }
+
     public Link {
+        if (maxPayload < 0) {
+            throw new IllegalArgumentException("a link's largest payload must be 0 (no limit) or more, not "
+                    + maxPayload);
+        }
         if (delay == null || delay.isNegative()) {
             throw new IllegalArgumentException("a link's delay must be zero or more, not " + delay);
         }
@@ -35,11 +47,20 @@ public record Link(Duration delay, Duration jitter, double lossProbability) {
     }
 
     public Link withJitter(Duration newJitter) {
-        return new Link(delay, newJitter, lossProbability);
+        return new Link(delay, newJitter, lossProbability, maxPayload);
     }
 
     public Link withLoss(double newLossProbability) {
-        return new Link(delay, jitter, newLossProbability);
+        return new Link(delay, jitter, newLossProbability, maxPayload);
+    }
+
+    /** The same link, dropping every packet whose payload exceeds {@code bytes} (0: no limit). */
+    public Link withMaxPayload(int bytes) {
+        return new Link(delay, jitter, lossProbability, bytes);
+    }
+
+    boolean tooLarge(Packet packet) {
+        return maxPayload > 0 && packet.payload().length > maxPayload;
     }
 
     boolean loses(RandomGenerator random) {

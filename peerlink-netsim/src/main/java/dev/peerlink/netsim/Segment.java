@@ -118,6 +118,10 @@ public final class Segment {
             network.record(from.ownerName(), TraceAction.DROPPED_NO_ROUTE, packet, null);
             return;
         }
+        if (from.link().tooLarge(packet) || next.link().tooLarge(packet)) {
+            network.record(from.ownerName(), TraceAction.DROPPED_TOO_LARGE, packet, null);
+            return; // before the loss draw, so a size limit does not shift other packets' samples
+        }
         var random = network.random();
         if (from.link().loses(random) || next.link().loses(random)) {
             network.countLoss();

@@ -29,7 +29,9 @@ public enum TraceAction {
     /** A NAT does not translate its protocol yet (only UDP is simulated). */
     DROPPED_UNSUPPORTED_PROTOCOL,
     /** A NAT had no external port left for a new mapping. */
-    DROPPED_PORTS_EXHAUSTED;
+    DROPPED_PORTS_EXHAUSTED,
+    /** Its payload is larger than a link on its way carries ({@link Link#maxPayload()}). */
+    DROPPED_TOO_LARGE;
 
     /** True for every action that ends the packet's journey without delivery. */
     public boolean isDrop() {

@@ -7,6 +7,7 @@ import dev.peerlink.dtls.DtlsEvent;
 import dev.peerlink.dtls.DtlsRole;
 import dev.peerlink.dtls.DtlsTransport;
 import dev.peerlink.ice.CandidatePairStats;
+import dev.peerlink.ice.DatagramLimit;
 import dev.peerlink.ice.IceAgentConfig;
 import dev.peerlink.ice.IceCandidate;
 import dev.peerlink.ice.IceConnectionState;
@@ -35,6 +36,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -88,6 +90,13 @@ public final class PeerConnection implements AutoCloseable {
     /** RFC 8841 §6.1: the peer's limit when its description has no {@code a=max-message-size}. */
     private static final long DEFAULT_PEER_MAX_MESSAGE_SIZE = 65536;
     private static final int SCTP_PORT = 5000;
+    /**
+     * The largest DTLS datagram sent to a peer that did not say, with record_size_limit (RFC 8449), that it takes
+     * full-size records: an Ethernet frame's UDP payload over IPv4 (1,500 − 28). Chromium 156 sends no such limit and
+     * its DTLS transport fails on a 4,133-byte record datagram (a probe on a 9,000-byte link,
+     * ChromiumPeerConnectionTest) although RFC 6347 allows 2^14 bytes of plaintext; 1,472 works with it.
+     */
+    private static final int UNSIGNALLED_PEER_MAX_DATAGRAM = 1500 - 28;
 
     private final PeerConnectionConfig config;
     private final PeerConnectionListener listener;
@@ -138,6 +147,13 @@ public final class PeerConnection implements AutoCloseable {
     private final List<IceCandidate> announcedCandidates = new ArrayList<>();
     private boolean gatheringAnnouncedComplete;
     private boolean sctpConnected;
+    /** The selected pair ({@link IceEvent.SelectedPairChanged}), null before the nomination. */
+    private IceCandidate selectedLocal;
+    private IceCandidate selectedRemote;
+    /** BASE_PLPMTU of the SCTP association (RFC 8899 §5.1.2): what fits a 1,200-byte DTLS datagram. */
+    private int sctpBaseMtu;
+    /** The DTLS record datagram size set so far; it only grows (chunks already cut keep their size). */
+    private int dtlsRecordDatagramSize = DtlsTransport.DEFAULT_MTU;
     private final List<DataChannel> pendingChannels = new ArrayList<>();
     private final Map<dev.peerlink.datachannel.DataChannel, DataChannel> handles = new IdentityHashMap<>();
     /** SCTP packets taken since the last {@link #pump}, and whether a pump is queued ({@link #pumpAfterInput}). */
@@ -346,23 +362,25 @@ public final class PeerConnection implements AutoCloseable {
     /** The selected pair and traffic counters. */
     public CompletableFuture<PeerConnectionStats> getStats() {
         IceTransport session = call(() -> ice);
+        int pathMtu = call(() -> manager == null ? 0 : manager.association().pathMtu());
         PeerConnectionState now = state;
         if (session == null) {
             return CompletableFuture.completedFuture(new PeerConnectionStats(now, null, null, null, null, 0, 0, -1,
-                    messagesSent.get(), messagesReceived.get(), null));
+                    messagesSent.get(), messagesReceived.get(), null, pathMtu));
         }
         return session.pairStats().thenCompose(pairs -> {
             CandidatePairStats selected = pairs.stream().filter(CandidatePairStats::selected).findFirst().orElse(null);
             if (selected == null) {
                 return CompletableFuture.completedFuture(new PeerConnectionStats(now, null, null, null, null, 0, 0,
-                        -1, messagesSent.get(), messagesReceived.get(), null));
+                        -1, messagesSent.get(), messagesReceived.get(), null, pathMtu));
             }
             long rtt = selected.smoothedRttNanos() > 0 ? selected.smoothedRttNanos() : selected.lastRttNanos();
             return session.relayProtocol(selected.local()).thenApply(relay -> new PeerConnectionStats(now,
                     selected.local().type(), selected.remote().type(), selected.local().address(),
                     selected.remote().address(), selected.bytesSent(), selected.bytesReceived(), rtt > 0 ? rtt : -1,
                     messagesSent.get(), messagesReceived.get(),
-                    relay.map(transport -> transport.name().toLowerCase(java.util.Locale.ROOT)).orElse(null)));
+                    relay.map(transport -> transport.name().toLowerCase(java.util.Locale.ROOT)).orElse(null),
+                    pathMtu));
         });
     }
 
@@ -626,6 +644,7 @@ public final class PeerConnection implements AutoCloseable {
                 gatheringAnnouncedComplete = true;
                 deliver(() -> listener.onIceCandidate(null));
             }
+            case IceEvent.SelectedPairChanged changed -> onSelectedPairChanged(changed.local(), changed.remote());
             case IceEvent.Writable writable -> {
                 // RFC 8445 §12.1: a valid pair carries data before the nomination, so DTLS need not wait for it.
                 iceWritable = true;
@@ -668,8 +687,9 @@ public final class PeerConnection implements AutoCloseable {
         switch (event) {
             case DtlsEvent.Connected connected -> {
                 int mtu = Math.min(1200, dtls.maxApplicationDataSize());
+                sctpBaseMtu = mtu;
                 SctpConfig sctpConfig = SctpConfig.builder()
-                        .localPort(SCTP_PORT).remotePort(remoteSctpPort).mtu(mtu)
+                        .localPort(SCTP_PORT).remotePort(remoteSctpPort).mtu(mtu).maxMtu(sctpMaxMtu())
                         .maxMessageSize(MAX_MESSAGE_SIZE)
                         .peerMaxMessageSize(peerMaxMessageSize == Long.MAX_VALUE ? 1L << 40 : peerMaxMessageSize)
                         .maxSendBuffer(MAX_SEND_BUFFER)
@@ -704,6 +724,52 @@ public final class PeerConnection implements AutoCloseable {
             }
             case DtlsEvent.Failed failed -> fail("DTLS failed: " + failed.reason());
         }
+    }
+
+    /**
+     * MAX_PLPMTU for the selected pair (RFC 8899 §5.1.2, Datagram PLPMTUD over DTLS as RFC 8261 §5 has it): SCTP
+     * packets in DTLS records as large as the pair's local interface carries (DF set on its socket, RFC 8899 §3),
+     * their plaintext within 2^14 (RFC 6347 §4.1); DTLS may then send records that large. The base — no probing —
+     * before a pair is selected and on pairs that cannot be probed: relayed at either end (TURN over any transport),
+     * no DF.
+     */
+    private int sctpMaxMtu() {
+        // A relay at either end (our allocation or the peer's) puts a TURN server's paths in between: not probed.
+        DatagramLimit limit = selectedLocal == null || ice == null || selectedRemote.type() == IceCandidate.Type.RELAY
+                ? DatagramLimit.NO_PROBING : ice.datagramLimit(selectedLocal);
+        if (!limit.allowsProbing()) {
+            return sctpBaseMtu;
+        }
+        int datagram = Math.min(limit.maxPayload(), DtlsTransport.MAX_RECORD_DATAGRAM_SIZE);
+        OptionalInt peerRecordLimit = dtls.peerRecordSizeLimit();
+        if (peerRecordLimit.isEmpty()) {
+            datagram = Math.min(datagram, UNSIGNALLED_PEER_MAX_DATAGRAM);
+        }
+        int maxMtu = Math.min(dtls.maxApplicationDataSize(datagram), peerRecordLimit.orElse(DtlsTransport.MAX_PLAINTEXT));
+        if (maxMtu <= sctpBaseMtu) {
+            return sctpBaseMtu;
+        }
+        if (datagram > dtlsRecordDatagramSize) {
+            dtlsRecordDatagramSize = datagram;
+            dtls.setMaxRecordDatagramSize(datagram);
+        }
+        return maxMtu;
+    }
+
+    /**
+     * RFC 8899 §4.6: another selected pair is another path. The SCTP association starts again from the base size
+     * and searches up to the new pair's cap (none for a relay). The first selection, when SCTP came up before it,
+     * only lets the search begin.
+     */
+    private void onSelectedPairChanged(IceCandidate local, IceCandidate remote) {
+        selectedLocal = local;
+        selectedRemote = remote;
+        if (manager == null) {
+            return; // SCTP is created with this pair's cap
+        }
+        long now = System.nanoTime();
+        manager.association().pathChanged(sctpMaxMtu(), now);
+        pump(now);
     }
 
     private void fail(String reason) {

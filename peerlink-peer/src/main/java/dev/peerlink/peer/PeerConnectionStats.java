@@ -15,10 +15,13 @@ import java.net.InetSocketAddress;
  * @param messagesReceived    data channel messages received
  * @param relayProtocol       for a relayed local candidate, how it reaches its TURN server: "udp", "tcp" or "tls"
  *                            (W3C {@code RTCIceCandidateStats.relayProtocol}); null otherwise
+ * @param sctpPathMtu         the SCTP association's path MTU (RFC 8899 PLPMTU: the size of the SCTP packets it
+ *                            builds, common header included; it grows as path MTU probes are answered), 0 before
+ *                            the association exists
  */
 public record PeerConnectionStats(PeerConnectionState state, IceCandidate.Type localCandidateType,
                                   IceCandidate.Type remoteCandidateType, InetSocketAddress localAddress,
                                   InetSocketAddress remoteAddress, long bytesSent, long bytesReceived,
                                   long roundTripTimeNanos, long messagesSent, long messagesReceived,
-                                  String relayProtocol) {
+                                  String relayProtocol, int sctpPathMtu) {
 }

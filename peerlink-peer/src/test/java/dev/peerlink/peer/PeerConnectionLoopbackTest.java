@@ -86,6 +86,65 @@ class PeerConnectionLoopbackTest {
                 assertThat(stats.localAddress().getPort()).isBetween(coturn.minRelayPort(), coturn.maxRelayPort());
             }
             assertThat(bInbox.messages).isEmpty();
+
+            // RFC 8899 is not run over a relay: the packets stay at the base size, and large messages still go.
+            byte[] large = new byte[256 * 1024];
+            new Random(3).nextBytes(large);
+            bChannel.send(large);
+            assertThat(aInbox.next(PATIENCE).data()).isEqualTo(large);
+            for (PeerConnection peer : java.util.List.of(a, b)) {
+                assertThat(peer.getStats().join().sctpPathMtu()).isBetween(1100, 1200);
+            }
+        }
+    }
+
+    /**
+     * Path MTU discovery over loopback (MTU 65,536): the host sockets set don't-fragment, the SCTP association
+     * probes 1,400, 4,096, 8,192 and then the DTLS cap (2^14 bytes of plaintext in a record) and uses it; a 256 KiB
+     * message and a stream of messages arrive intact. Without native epoll there is no DF, so no probing.
+     */
+    @Test
+    void thePathMtuGrowsOnLoopbackAndLargeMessagesAndStreamsArriveIntact() throws Exception {
+        connect(loopback(), loopback());
+        DataChannel channel = a.createDataChannel("large", DataChannelOptions.DEFAULT);
+        Inbox aInbox = Inbox.of(channel);
+        awaitConnected();
+        aInbox.awaitOpen(PATIENCE);
+        DataChannel bChannel = bEvents.remoteChannels.poll(PATIENCE.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(bChannel).isNotNull();
+        Inbox bInbox = Inbox.of(bChannel);
+        boolean dontFragment = dev.peerlink.stun.transport.NettyTransport.best()
+                == dev.peerlink.stun.transport.NettyTransport.EPOLL;
+        int expected = dontFragment ? dev.peerlink.dtls.DtlsTransport.MAX_PLAINTEXT : 0;
+        if (dontFragment) {
+            await().atMost(PATIENCE).until(() -> a.getStats().join().sctpPathMtu() == expected
+                    && b.getStats().join().sctpPathMtu() == expected);
+        }
+
+        Random random = new Random(11);
+        byte[] large = new byte[256 * 1024];
+        random.nextBytes(large);
+        channel.send(large);
+        assertThat(bInbox.next(PATIENCE).data()).isEqualTo(large);
+        bChannel.send(large);
+        assertThat(aInbox.next(PATIENCE).data()).isEqualTo(large);
+        java.util.List<byte[]> stream = new java.util.ArrayList<>();
+        for (int i = 0; i < 300; i++) {
+            byte[] message = new byte[random.nextInt(40_000)];
+            random.nextBytes(message);
+            stream.add(message);
+            channel.send(message);
+        }
+        for (byte[] message : stream) {
+            assertThat(bInbox.next(PATIENCE).data()).isEqualTo(message);
+        }
+        for (PeerConnection peer : java.util.List.of(a, b)) {
+            int pathMtu = peer.getStats().join().sctpPathMtu();
+            if (dontFragment) {
+                assertThat(pathMtu).isEqualTo(expected);
+            } else {
+                assertThat(pathMtu).isBetween(1100, 1200);
+            }
         }
     }
 

@@ -89,7 +89,16 @@ class PeerConnectionOnVirtualNetworkTest {
         final Host bHost;
         long connectNanos;
 
+        private final Link lan;
+        private final Link internetLeg;
+
         World(NatBehavior aBehavior, NatBehavior bBehavior) {
+            this(aBehavior, bBehavior, LOSSY_LAN, INTERNET_LEG);
+        }
+
+        World(NatBehavior aBehavior, NatBehavior bBehavior, Link lan, Link internetLeg) {
+            this.lan = lan;
+            this.internetLeg = internetLeg;
             turn = new TurnServerOnNetwork(network, network.internet().addHost("turn", INTERNET_LEG), SEED);
             aNat = aBehavior == null ? null : network.addNatRouter("a-nat", aBehavior);
             aHost = place("a", aNat);
@@ -99,8 +108,8 @@ class PeerConnectionOnVirtualNetworkTest {
 
         private Host place(String name, NatRouter nat) {
             if (nat != null) {
-                nat.outsideInterface().setLink(INTERNET_LEG);
-                return nat.lan().addHost(name, LOSSY_LAN);
+                nat.outsideInterface().setLink(internetLeg);
+                return nat.lan().addHost(name, lan);
             }
             ForwardingRouter firewall = network.addUdpBlockingFirewall(name + "-firewall").allowOnlyTcpToPorts(443);
             firewall.outsideInterface().setLink(INTERNET_LEG);
@@ -166,6 +175,42 @@ class PeerConnectionOnVirtualNetworkTest {
         carryEveryKindOfMessage(world, channels, 3 * 1024 * 1024, "port-restricted × port-restricted, 3 MiB");
     }
 
+    /**
+     * Path MTU discovery (RFC 8899 over DTLS, RFC 8261 §5) on a direct path whose NATs' internet links drop
+     * datagrams above 5,000 bytes, as routers drop don't-fragment datagrams above their MTU: the hosts' own links
+     * carry anything, so each side's cap is DTLS's 2^14 bytes of plaintext and the search must find the path's
+     * limit itself. Probes of 1,400 and 4,096 bytes (4,133-byte DTLS datagrams) get through, 8,192 never does: both
+     * sides settle at 4,096, and the data (bulk, every size) flows in packets that large.
+     */
+    @Test
+    void onADirectPathTheMtuSearchSettlesBelowALinksLimitAndDataFlows() throws Exception {
+        Link limited = INTERNET_LEG.withMaxPayload(5000);
+        World world = new World(NatBehavior.PORT_RESTRICTED, NatBehavior.PORT_RESTRICTED,
+                Link.withDelay(Duration.ofMillis(1)), limited);
+        Channels channels = world.connectAndOpenChannels();
+        Set<Type> reflexive = Set.of(Type.SRFLX, Type.PRFLX);
+        await().atMost(PATIENCE).pollInterval(Duration.ofMillis(50)).until(() -> {
+            for (PeerConnection peer : List.of(a, b)) {
+                PeerConnectionStats stats = peer.getStats().get(PATIENCE.toSeconds(), TimeUnit.SECONDS);
+                if (!reflexive.contains(stats.localCandidateType()) || stats.sctpPathMtu() != 4096) {
+                    return false;
+                }
+            }
+            return true;
+        });
+        long bulkNanos = bulkTransferArrivesWithTheSameSha256(channels, 2 * 1024 * 1024);
+        messagesOfEverySizeArriveIntactAndInOrder(channels);
+        unorderedMessagesAllArriveIntact(channels);
+        for (PeerConnection peer : List.of(a, b)) {
+            // Still 4,096: nothing larger was used, so no black hole fallback (RFC 8899 §4.3) was needed.
+            assertThat(peer.getStats().get(PATIENCE.toSeconds(), TimeUnit.SECONDS).sctpPathMtu()).isEqualTo(4096);
+        }
+        assertThat(world.network.lostPackets()).as("no random loss on these links").isZero();
+        assertThat(driver.failures()).isEmpty();
+        System.out.printf("path MTU 4096 behind a 5,000-byte link: bulk transfer of 2 MiB in %d ms%n",
+                bulkNanos / 1_000_000);
+    }
+
     @Test
     void symmetricNatsOnBothSidesConnectThroughTheTurnRelayAndCarryDataThroughLoss() throws Exception {
         World world = new World(NatBehavior.SYMMETRIC, NatBehavior.SYMMETRIC);
@@ -188,6 +233,11 @@ class PeerConnectionOnVirtualNetworkTest {
         assertThat(world.turn.relayedAddresses()).isNotEmpty();
 
         carryEveryKindOfMessage(world, channels, 1024 * 1024, "symmetric × symmetric, 1 MiB");
+        for (PeerConnection peer : List.of(a, b)) {
+            // RFC 8899 is not run over a relay: the TURN server's paths are not ours to probe.
+            assertThat(peer.getStats().get(PATIENCE.toSeconds(), TimeUnit.SECONDS).sctpPathMtu())
+                    .isBetween(1100, 1200);
+        }
     }
 
     @Test

@@ -58,7 +58,8 @@ public final class SctpAssociation {
     private final boolean client;
     private final CRC32C crc = new CRC32C();
     private final Mac cookieMac;
-    private final byte[] scratch;
+    /** Holds a packet being built: {@link #maxPlpmtu} bytes (grown by {@link #pathChanged}). */
+    private byte[] scratch;
     /** The largest DATA payload a packet of {@link #plpmtu} bytes carries. */
     private int maxPayload;
     private final long rtoMin;
@@ -141,6 +142,8 @@ public final class SctpAssociation {
     // Datagram PLPMTUD (RFC 8899 §5, §6.2.1 for SCTP).
     /** The current PLPMTU: the size of the SCTP packets this side builds (BASE_PLPMTU = config.mtu() at first). */
     private int plpmtu;
+    /** MAX_PLPMTU (RFC 8899 §5.1.2) of the current path: {@link SctpConfig#maxMtu()}, then {@link #pathChanged}'s. */
+    private int maxPlpmtu;
     private long probeDeadline = NONE;
     /** The size being probed (PROBED_SIZE), 0 while no probe is outstanding. */
     private int probedSize;
@@ -196,6 +199,7 @@ public final class SctpAssociation {
         this.client = client;
         this.scratch = new byte[config.maxMtu()];
         this.plpmtu = config.mtu();
+        this.maxPlpmtu = config.maxMtu();
         this.maxPayload = maxPayloadFor(plpmtu);
         this.rtoMin = config.rtoMin().toNanos();
         this.rtoMax = config.rtoMax().toNanos();
@@ -471,6 +475,43 @@ public final class SctpAssociation {
      */
     public boolean lastTransmitExceedsPathMtu() {
         return lastTransmitOversized;
+    }
+
+    /**
+     * The path under the association changed (for WebRTC: ICE selected another candidate pair): RFC 8899 §4.6 and
+     * §5.2 take nothing learnt about the old path to hold for the new one, so the PLPMTU goes back to BASE_PLPMTU
+     * ({@link SctpConfig#mtu()}; queued messages are re-cut to it) and, when {@code maxMtu} is larger, the search
+     * starts again at once (once established) with MAX_PLPMTU = {@code maxMtu}, which may be above or below
+     * {@link SctpConfig#maxMtu()}. {@code maxMtu} equal to the base turns probing off for this path (a relayed pair).
+     *
+     * @throws IllegalArgumentException when {@code maxMtu} is below {@link SctpConfig#mtu()} or above 65535
+     */
+    public void pathChanged(int maxMtu, long nowNanos) {
+        if (maxMtu < config.mtu() || maxMtu > 65535) {
+            throw new IllegalArgumentException("the largest SCTP packet size to probe for must be between the packet"
+                    + " size (" + config.mtu() + ") and 65535 bytes, not " + maxMtu);
+        }
+        now = nowNanos;
+        maxPlpmtu = maxMtu;
+        if (scratch.length < maxMtu) {
+            scratch = new byte[maxMtu];
+        }
+        boolean wasAboveBase = plpmtu != config.mtu();
+        plpmtu = config.mtu();
+        maxPayload = maxPayloadFor(plpmtu);
+        t3WithoutAckAboveBase = 0;
+        if (wasAboveBase) {
+            recutPending();
+        }
+        probedSize = 0;
+        probeCount = 0;
+        searchComplete = false;
+        probeDeadline = maxPlpmtu > config.mtu() && state == SctpState.ESTABLISHED ? now : NONE;
+    }
+
+    /** MAX_PLPMTU of the current path: {@link SctpConfig#maxMtu()} or the latest {@link #pathChanged}'s. */
+    public int maxPathMtu() {
+        return maxPlpmtu;
     }
 
     /**
@@ -852,7 +893,7 @@ public final class SctpAssociation {
         cwnd = initialCwnd();
         lastAdvertisedRwnd = config.receiveWindow();
         scheduleHeartbeat();
-        if (config.maxMtu() > config.mtu()) {
+        if (maxPlpmtu > config.mtu()) {
             probeDeadline = now; // RFC 8899 §5.2: BASE_PLPMTU is taken to work (RFC 8831 §5); search at once
         }
         events.add(new SctpEvent.Connected());
@@ -2035,7 +2076,7 @@ public final class SctpAssociation {
 
     /** The next size to probe above the current PLPMTU, or 0 when there is none. */
     private int nextProbeSize() {
-        int max = config.maxMtu() & ~3;
+        int max = maxPlpmtu & ~3;
         for (int step : PROBE_STEPS) {
             int size = Math.min(step, max);
             if (size > plpmtu) {

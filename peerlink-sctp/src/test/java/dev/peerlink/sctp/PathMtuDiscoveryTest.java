@@ -81,6 +81,62 @@ class PathMtuDiscoveryTest {
     }
 
     @Test
+    void aPathChangeFallsBackToTheBaseAndSearchesAgainUpToTheNewPathsCap() {
+        VirtualLink link = link(probing(16384), probing(16384), 9000, 71);
+        assertThat(link.runUntil(() -> link.a.pathMtuSearchComplete(), 300 * SECOND)).isTrue();
+        assertThat(link.a.pathMtu()).isEqualTo(8192);
+
+        // RFC 8899 §4.6: a new path (another ICE pair) carrying at most 4,500 bytes, capped at 5,000 locally.
+        link.dropIf = (aToB, p) -> p.remaining() > 4500;
+        int mark = link.sent.size();
+        link.a.pathChanged(5000, link.now);
+        assertThat(link.a.pathMtu()).isEqualTo(BASE);
+        assertThat(link.a.maxPathMtu()).isEqualTo(5000);
+        assertThat(link.a.pathMtuSearchComplete()).isFalse();
+        byte[] during = message(60_000, 5);
+        link.a.send(1, 53, ByteBuffer.wrap(during), SendOptions.RELIABLE_ORDERED, link.now);
+        assertThat(link.runUntil(() -> link.a.pathMtuSearchComplete()
+                && VirtualLink.messages(link.eventsB).size() == 1, 300 * SECOND)).isTrue();
+        assertThat(VirtualLink.messages(link.eventsB).getFirst().data()).isEqualTo(during);
+        assertThat(link.a.pathMtu()).isEqualTo(4096);
+        assertThat(sentSince(link, mark, true, SctpPacket.PAD).stream().map(s -> s.bytes().length).toList())
+                .containsExactly(1400, 4096, 5000, 5000, 5000);
+        assertThat(link.a.stats().t3Expirations()).isZero(); // nothing sent above what the new path carries
+
+        // A relayed pair: back to the base, and no probing at all.
+        mark = link.sent.size();
+        link.a.pathChanged(BASE, link.now);
+        byte[] relayed = message(40_000, 6);
+        link.a.send(1, 53, ByteBuffer.wrap(relayed), SendOptions.RELIABLE_ORDERED, link.now);
+        link.runFor(700 * SECOND); // past PMTU_RAISE_TIMER: still nothing probed
+        assertThat(VirtualLink.messages(link.eventsB)).hasSize(2);
+        assertThat(VirtualLink.messages(link.eventsB).get(1).data()).isEqualTo(relayed);
+        assertThat(link.sent.subList(mark, link.sent.size())).filteredOn(s -> s.aToB())
+                .allSatisfy(s -> assertThat(s.bytes().length).isLessThanOrEqualTo(BASE));
+        assertThat(link.a.pathMtu()).isEqualTo(BASE);
+        assertThatThrownBy(() -> link.a.pathChanged(BASE - 1, link.now)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void aPathChangeMayRaiseTheCapAboveTheConfiguredOne() {
+        SctpConfig base = SctpConfig.builder().peerMaxMessageSize(256 * 1024).build(); // no probing at first
+        VirtualLink link = link(base, base, 9000, 73);
+        link.a.pathChanged(16384, link.now);
+        byte[] big = message(100_000, 7);
+        link.a.send(1, 53, ByteBuffer.wrap(big), SendOptions.RELIABLE_ORDERED, link.now);
+        assertThat(link.runUntil(() -> link.a.pathMtuSearchComplete()
+                && !VirtualLink.messages(link.eventsB).isEmpty(), 300 * SECOND)).isTrue();
+        assertThat(VirtualLink.messages(link.eventsB).getFirst().data()).isEqualTo(big);
+        assertThat(link.a.pathMtu()).isEqualTo(8192); // the peer, not probing itself, still takes larger packets
+        int mark = link.sent.size();
+        byte[] next = message(100_000, 8);
+        link.a.send(1, 53, ByteBuffer.wrap(next), SendOptions.RELIABLE_ORDERED, link.now);
+        assertThat(link.runUntil(() -> VirtualLink.messages(link.eventsB).size() == 2, 60 * SECOND)).isTrue();
+        assertThat(sentSince(link, mark, true, SctpPacket.DATA).stream().filter(s -> s.bytes().length > 4096))
+                .hasSizeGreaterThanOrEqualTo(100_000 / 8192);
+    }
+
+    @Test
     void theDefaultConfigNeverProbes() {
         SctpConfig config = SctpConfig.builder().peerMaxMessageSize(256 * 1024).build();
         assertThat(config.maxMtu()).isEqualTo(config.mtu());

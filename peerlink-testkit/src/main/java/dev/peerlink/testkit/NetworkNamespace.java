@@ -113,6 +113,15 @@ public final class NetworkNamespace implements AutoCloseable {
         return namespaceAddress;
     }
 
+    /** Sets the MTU of both ends of the veth pair (1,500 bytes as created), e.g. 9,000 for jumbo frames. */
+    public void setMtu(int mtu) throws IOException {
+        if (mtu < 68 || mtu > 65_535) {
+            throw new IllegalArgumentException("an interface MTU must be 68–65535 bytes, not " + mtu);
+        }
+        ip("link", "set", "dev", hostInterface, "mtu", Integer.toString(mtu));
+        inside("ip", "link", "set", "dev", "pln" + hostInterface.substring(3), "mtu", Integer.toString(mtu));
+    }
+
     /** The words that run a command inside the namespace. */
     public List<String> execPrefix() {
         return List.of("ip", "netns", "exec", name);

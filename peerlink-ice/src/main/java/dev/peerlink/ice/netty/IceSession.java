@@ -1,6 +1,7 @@
 package dev.peerlink.ice.netty;
 
 import dev.peerlink.ice.CandidatePairStats;
+import dev.peerlink.ice.DatagramLimit;
 import dev.peerlink.ice.IceAgent;
 import dev.peerlink.ice.IceAgentConfig;
 import dev.peerlink.ice.IceCandidate;
@@ -15,6 +16,7 @@ import dev.peerlink.ice.mdns.MdnsResolver;
 import dev.peerlink.ice.netty.HostAddressGatherer.HostAddress;
 import dev.peerlink.stun.transport.DatagramReads;
 import dev.peerlink.stun.transport.DatagramWrites;
+import dev.peerlink.stun.transport.DontFragment;
 import dev.peerlink.stun.transport.NettyTransport;
 import dev.peerlink.stun.transport.PacketKind;
 import io.netty.bootstrap.Bootstrap;
@@ -121,6 +123,10 @@ public final class IceSession implements IceTransport {
     /** The agent's events of one call, reused (event loop only). */
     private final List<IceEvent> pendingEvents = new ArrayList<>();
     private final Map<String, InetAddress> resolvedMdnsNames = new ConcurrentHashMap<>();
+    /** Host sockets by base: whether DF is set on each (RFC 8899 §3), from binding on. */
+    private final Map<InetSocketAddress, Boolean> dontFragmentByBase = new ConcurrentHashMap<>();
+    /** {@link #datagramLimit}'s answers by base, worked out once (an interface lookup takes ~0.1 ms). */
+    private final Map<InetSocketAddress, DatagramLimit> datagramLimitByBase = new ConcurrentHashMap<>();
     private final Set<String> unresolvedMdnsNames = ConcurrentHashMap.newKeySet();
     private final AtomicBoolean closing = new AtomicBoolean();
 
@@ -261,6 +267,8 @@ public final class IceSession implements IceTransport {
         synchronized (sockets) {
             sockets.add(channel);
         }
+        // RFC 8899 §3: path MTU probes must not be fragmented; where DF cannot be set, probing stays off.
+        dontFragmentByBase.put((InetSocketAddress) channel.localAddress(), DontFragment.apply(channel));
         onLoop(() -> socketsByBase.put((InetSocketAddress) channel.localAddress(), channel)).join();
         return channel;
     }
@@ -666,6 +674,28 @@ public final class IceSession implements IceTransport {
     @Override
     public CompletableFuture<Optional<StunTransport>> relayProtocol(IceCandidate local) {
         return onLoop(() -> agent.relayProtocol(local));
+    }
+
+    @Override
+    public DatagramLimit datagramLimit(IceCandidate local) {
+        if (local == null || local.type() == IceCandidate.Type.RELAY || local.transport() != IceCandidate.Transport.UDP
+                || local.base() == null || !dontFragmentByBase.getOrDefault(local.base(), false)) {
+            return DatagramLimit.NO_PROBING; // RFC 8899 §3: no DF, no probing; a relay's path is not ours to probe
+        }
+        return datagramLimitByBase.computeIfAbsent(local.base(), IceSession::interfaceLimit);
+    }
+
+    /** DF is set on the socket at {@code base}: the interface's MTU less the IP and UDP headers caps the search. */
+    private static DatagramLimit interfaceLimit(InetSocketAddress base) {
+        try {
+            java.net.NetworkInterface nic = java.net.NetworkInterface.getByInetAddress(base.getAddress());
+            int mtu = nic == null ? -1 : nic.getMTU();
+            int payload = mtu - DontFragment.udpHeaders(base);
+            return payload > 0 ? new DatagramLimit(true, payload) : DatagramLimit.NO_PROBING;
+        } catch (java.net.SocketException e) {
+            log.debug("no MTU for the interface of {}: {}", base, e.toString());
+            return DatagramLimit.NO_PROBING;
+        }
     }
 
     /** A snapshot of every checklist and valid pair, taken on the event loop. */

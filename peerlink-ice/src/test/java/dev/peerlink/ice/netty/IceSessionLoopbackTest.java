@@ -3,12 +3,14 @@ package dev.peerlink.ice.netty;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.peerlink.ice.DatagramLimit;
 import dev.peerlink.ice.IceAgentConfig;
 import dev.peerlink.ice.IceCandidate;
 import dev.peerlink.ice.IceConnectionState;
 import dev.peerlink.ice.IceEvent;
 import dev.peerlink.ice.IceRole;
 import dev.peerlink.sdp.IceCandidateLine;
+import dev.peerlink.stun.transport.NettyTransport;
 import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -88,6 +90,44 @@ class IceSessionLoopbackTest {
                 assertThat(pair.packetsSent()).isEqualTo(1);
                 assertThat(pair.packetsReceived()).isEqualTo(1);
             });
+        }
+    }
+
+    @Test
+    void hostPairsSetDontFragmentAndReportTheInterfaceMtuForPathMtuProbing() throws Exception {
+        try (IceSession controlling = open(IceRole.CONTROLLING); IceSession controlled = open(IceRole.CONTROLLED)) {
+            signal(controlling, controlled);
+            signal(controlled, controlling);
+            await().atMost(PATIENCE).until(() -> controlling.selectedPair().isPresent()
+                    && controlled.selectedPair().isPresent());
+            IceCandidate local = controlling.selectedPair().get().local();
+            DatagramLimit limit = controlling.datagramLimit(local);
+            int loopbackMtu = java.net.NetworkInterface.getByInetAddress(InetAddress.getLoopbackAddress()).getMTU();
+            if (NettyTransport.best() == NettyTransport.EPOLL) {
+                assertThat(limit).isEqualTo(new DatagramLimit(true, loopbackMtu - 28));
+                assertThat(limit.allowsProbing()).isTrue();
+            } else {
+                assertThat(limit).isEqualTo(DatagramLimit.NO_PROBING); // no DF without epoll: no probing
+            }
+            // A large datagram with DF set crosses loopback whole (received whole: DatagramReads).
+            byte[] large = new byte[16_421];
+            large[0] = 23;
+            new java.util.Random(1).nextBytes(large);
+            large[0] = 23;
+            assertThat(controlling.send(large).join()).isTrue();
+            assertThat(takeData(controlled.events())).isEqualTo(large);
+
+            // Relayed pairs are never probed: their path is the TURN server's business.
+            IceCandidate relayed = new IceCandidate("r1", 1, IceCandidate.Transport.UDP, 5, local.address(),
+                    IceCandidate.Type.RELAY, local.address(), local.base());
+            assertThat(controlling.datagramLimit(relayed)).isEqualTo(DatagramLimit.NO_PROBING);
+        }
+        try (IceSession nio = IceSession.builder(IceAgentConfig.defaults(IceRole.CONTROLLING))
+                .gatherer(LOOPBACK_ONLY).transport(NettyTransport.NIO).open()) {
+            InetSocketAddress base = nio.localAddresses().get(0);
+            IceCandidate host = new IceCandidate("h1", 1, IceCandidate.Transport.UDP, 5, base, IceCandidate.Type.HOST,
+                    null, base);
+            assertThat(nio.datagramLimit(host)).isEqualTo(DatagramLimit.NO_PROBING);
         }
     }
 

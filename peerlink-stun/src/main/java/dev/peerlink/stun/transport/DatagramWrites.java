@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.WeakHashMap;
 import org.slf4j.Logger;
@@ -30,6 +31,11 @@ import org.slf4j.LoggerFactory;
  * larger than a tunnel's MTU), that socket sends datagram by datagram from then on; the batch that failed is lost,
  * as a datagram may be, and the protocols above retransmit it.
  *
+ * <p>A datagram larger than any yet sent from its socket goes alone, never at the head of a segmented run: a path MTU
+ * probe (RFC 8899 §4.1) larger than the interface allows fails with EMSGSIZE under don't-fragment ({@link
+ * DontFragment}), and that must be one lost probe, not a failed segmented send that takes the datagrams after it
+ * along and turns segmentation off for the socket. Such a failure is not an error: it is logged at debug level.
+ *
  * <p>Event loop only: one instance per event loop user, not shared between threads.
  */
 public final class DatagramWrites {
@@ -42,6 +48,8 @@ public final class DatagramWrites {
     private final boolean segmentationAvailable;
     /** Sockets whose segmented send failed: datagram by datagram from then on (weak: sockets come and go). */
     private final Set<Channel> unsegmented = Collections.newSetFromMap(new WeakHashMap<>());
+    /** Per socket, the largest datagram that left it (event loop only, like the rest). */
+    private final Map<Channel, Integer> sentSizes = new WeakHashMap<>();
     private final Set<Channel> unflushed = new LinkedHashSet<>();
     private final List<byte[]> run = new ArrayList<>();
     private Channel runChannel;
@@ -85,7 +93,18 @@ public final class DatagramWrites {
     private boolean joinsRun(Channel channel, InetSocketAddress remote, int length) {
         return !run.isEmpty() && !runClosed && channel == runChannel && remote.equals(runRemote)
                 && length > 0 && length <= run.getFirst().length && run.size() < MAX_SEGMENTS
-                && runBytes + length <= MAX_BATCH_BYTES && segmentationAvailable && !unsegmented.contains(channel);
+                && runBytes + length <= MAX_BATCH_BYTES && segmentationAvailable && !unsegmented.contains(channel)
+                && run.getFirst().length <= sentSize(channel);
+    }
+
+    private int sentSize(Channel channel) {
+        Integer size = sentSizes.get(channel);
+        return size == null ? 0 : size;
+    }
+
+    /** Whether {@code channel} still sends runs segmented (no segmented send of it has failed). */
+    public boolean segments(Channel channel) {
+        return segmentationAvailable && !unsegmented.contains(channel);
     }
 
     private void writeRun() {
@@ -94,7 +113,21 @@ public final class DatagramWrites {
         }
         Channel channel = runChannel;
         if (run.size() == 1) {
-            channel.write(new DatagramPacket(Unpooled.wrappedBuffer(run.getFirst()), runRemote));
+            byte[] datagram = run.getFirst();
+            if (datagram.length <= sentSize(channel)) {
+                channel.write(new DatagramPacket(Unpooled.wrappedBuffer(datagram), runRemote));
+            } else {
+                int length = datagram.length;
+                channel.write(new DatagramPacket(Unpooled.wrappedBuffer(datagram), runRemote)).addListener(written -> {
+                    if (written.isSuccess()) {
+                        sentSizes.merge(channel, length, Math::max);
+                    } else {
+                        // EMSGSIZE for a probe above the interface MTU (DF set): a lost datagram, nothing more.
+                        log.debug("a {}-byte datagram from {} was not sent: {}", length, channel.localAddress(),
+                                written.cause().toString());
+                    }
+                });
+            }
         } else {
             ByteBuf batch = channel.alloc().directBuffer(runBytes);
             for (byte[] datagram : run) {

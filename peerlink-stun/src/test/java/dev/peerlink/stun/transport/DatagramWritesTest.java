@@ -76,6 +76,7 @@ class DatagramWritesTest {
         InetSocketAddress first = (InetSocketAddress) bind(atFirst).localAddress();
         InetSocketAddress second = (InetSocketAddress) bind(atSecond).localAddress();
         DatagramWrites writes = new DatagramWrites(NettyTransport.best());
+        sent(sender, writes, 1229);
         // 40 of 1,229 B then a shorter one (one run cut at 32 segments), one to another address, 3 of mixed sizes.
         List<byte[]> toFirst = new ArrayList<>();
         for (int i = 0; i < 40; i++) {
@@ -114,6 +115,7 @@ class DatagramWritesTest {
         // An IPv6 destination from an IPv4 socket: the send fails, as a segment too large for a path's MTU would.
         InetSocketAddress unreachable = new InetSocketAddress("::2", 9);
         DatagramWrites writes = new DatagramWrites(NettyTransport.EPOLL);
+        sent(sender, writes, 500);
         onLoop(sender, () -> {
             writes.write(sender, unreachable, datagram(0, 500));
             writes.write(sender, unreachable, datagram(1, 500));
@@ -129,5 +131,69 @@ class DatagramWritesTest {
             assertThat(received.poll(5, TimeUnit.SECONDS)).isEqualTo(datagram(i, 500));
         }
         assertThat(writes.segmentedSends()).isEqualTo(1);
+        assertThat(writes.segments(sender)).isFalse();
+    }
+
+    @Test
+    void aDatagramLargerThanAnySentGoesAloneSoThatItsLossTakesNothingElseAlong() throws InterruptedException {
+        assumeTrue(EpollDatagramChannel.isSegmentedDatagramPacketSupported(), "UDP segmentation needs Linux epoll");
+        BlockingQueue<byte[]> received = new LinkedBlockingQueue<>();
+        Channel sender = bind(new LinkedBlockingQueue<>());
+        assertThat(DontFragment.apply(sender)).isTrue();
+        InetSocketAddress receiver = (InetSocketAddress) bind(received).localAddress();
+        DatagramWrites writes = new DatagramWrites(NettyTransport.EPOLL);
+        sent(sender, writes, 1200);
+        // A path MTU probe of a size never sent, then a run of smaller datagrams: as the head of one segmented send
+        // (4,000-byte segments) a probe above the interface MTU would fail the whole send and turn segmentation off.
+        onLoop(sender, () -> {
+            writes.write(sender, receiver, datagram(100, 4000));
+            for (int i = 0; i < 6; i++) {
+                writes.write(sender, receiver, datagram(i, 1200));
+            }
+            writes.flush();
+        });
+        assertThat(received.poll(5, TimeUnit.SECONDS)).isEqualTo(datagram(100, 4000));
+        for (int i = 0; i < 6; i++) {
+            assertThat(received.poll(5, TimeUnit.SECONDS)).isEqualTo(datagram(i, 1200));
+        }
+        assertThat(writes.segmentedSends()).isEqualTo(1); // the six, without the probe
+        // A datagram the kernel refuses (EMSGSIZE: larger than any UDP payload, as a probe above the interface MTU
+        // is with DF set) is one lost datagram: segmentation goes on for the socket.
+        onLoop(sender, () -> {
+            writes.write(sender, receiver, datagram(101, 66_000));
+            for (int i = 0; i < 4; i++) {
+                writes.write(sender, receiver, datagram(i, 1200));
+            }
+            writes.flush();
+        });
+        onLoop(sender, () -> { });
+        for (int i = 0; i < 4; i++) {
+            assertThat(received.poll(5, TimeUnit.SECONDS)).isEqualTo(datagram(i, 1200));
+        }
+        assertThat(writes.segments(sender)).isTrue();
+        assertThat(writes.segmentedSends()).isEqualTo(2);
+        assertThat(received.poll(200, TimeUnit.MILLISECONDS)).as("nothing more").isNull();
+    }
+
+    @Test
+    void dontFragmentIsSetOnEpollSocketsAndReportedUnavailableElsewhere() {
+        Channel socket = bind(new LinkedBlockingQueue<>());
+        assertThat(DontFragment.apply(socket)).isEqualTo(NettyTransport.best() == NettyTransport.EPOLL);
+        assertThat(DontFragment.udpHeaders(new InetSocketAddress("127.0.0.1", 1))).isEqualTo(28);
+        assertThat(DontFragment.udpHeaders(new InetSocketAddress("::1", 1))).isEqualTo(48);
+    }
+
+    /**
+     * One datagram of {@code size} bytes from {@code sender} to a socket of its own, alone and flushed: runs of that
+     * size may be segmented from then on (a size is segmented once a datagram of it has left the socket), unless the
+     * send fails.
+     */
+    private void sent(Channel sender, DatagramWrites writes, int size) {
+        InetSocketAddress sink = (InetSocketAddress) bind(new LinkedBlockingQueue<>()).localAddress();
+        onLoop(sender, () -> {
+            writes.write(sender, sink, datagram(0, size));
+            writes.flush();
+        });
+        onLoop(sender, () -> { }); // the write's listener has run
     }
 }
