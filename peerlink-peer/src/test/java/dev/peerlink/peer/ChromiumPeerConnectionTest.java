@@ -75,6 +75,16 @@ class ChromiumPeerConnectionTest {
             })
             """;
 
+    /** The page offers one channel, "echo", that sends back every message it receives. */
+    private static final String OFFER_AN_ECHO_CHANNEL = """
+            (async () => {
+              const c = track(pc.createDataChannel('echo'));
+              c.dc.onmessage = e => { c.dc.send(e.data); };
+              await pc.setLocalDescription(await pc.createOffer());
+              return 'ok';
+            })()
+            """;
+
     private static PeerConnectionConfig inNamespace(NetworkNamespace namespace) {
         return PeerConnectionConfig.builder().gatherer(HostAddressGatherer.only(namespace.hostAddress())).mdns(false)
                 .build();
@@ -102,12 +112,8 @@ class ChromiumPeerConnectionTest {
                 pc.setRemoteDescription(offer);
                 DataChannel negotiated = pc.createDataChannel("neg", DataChannelOptions.negotiated(7));
                 Inbox negotiatedInbox = Inbox.of(negotiated);
-                await().atMost(PATIENCE).until(() -> events.gatheringDone);
-                String answer = pc.createAnswer();
+                String answer = answerChromium(page, pc, events);
                 assertThat(answer).contains("a=setup:active", "a=candidate:");
-                pc.setLocalDescription(answer);
-                page.evaluate("pc.setRemoteDescription({type: 'answer', sdp: %s}).then(() => 'ok')"
-                        .formatted(JSON.writeValueAsString(answer)));
 
                 awaitConnected(page, pc);
                 await().atMost(PATIENCE).until(() -> events.remoteByLabel.keySet().containsAll(
@@ -192,11 +198,7 @@ class ChromiumPeerConnectionTest {
             Recorder events = new Recorder();
             try (PeerConnection pc = PeerConnection.create(inNamespace(namespace), events)) {
                 pc.setRemoteDescription(offer.replaceAll("a=fingerprint:[^\r\n]*", wrong));
-                await().atMost(PATIENCE).until(() -> events.gatheringDone);
-                String answer = pc.createAnswer();
-                pc.setLocalDescription(answer);
-                page.evaluate("pc.setRemoteDescription({type: 'answer', sdp: %s}).then(() => 'ok')"
-                        .formatted(JSON.writeValueAsString(answer)));
+                answerChromium(page, pc, events);
                 await().atMost(PATIENCE).until(() -> pc.connectionState() == PeerConnectionState.FAILED);
                 assertThat(events.states).doesNotContain(PeerConnectionState.CONNECTED);
                 await().atMost(PATIENCE).until(() -> page.evaluate("pc.connectionState").asText().equals("failed"));
@@ -214,25 +216,14 @@ class ChromiumPeerConnectionTest {
              Chromium chromium = Chromium.launchIn(namespace, RAW_IPS)) {
             Chromium.Page page = chromium.newPage("about:blank");
             page.evaluate(HELPERS);
-            page.evaluate("""
-                    (async () => {
-                      const c = track(pc.createDataChannel('echo'));
-                      c.dc.onmessage = e => { c.dc.send(e.data); };
-                      await pc.setLocalDescription(await pc.createOffer());
-                      return 'ok';
-                    })()
-                    """);
+            page.evaluate(OFFER_AN_ECHO_CHANNEL);
             String offer = page.evaluate(GATHERED).asText();
             Recorder events = new Recorder();
             try (PeerConnection pc = PeerConnection.create(inNamespace(namespace), events)) {
                 java.security.MessageDigest received = java.security.MessageDigest.getInstance("SHA-256");
                 java.util.concurrent.atomic.AtomicLong receivedBytes = new java.util.concurrent.atomic.AtomicLong();
                 pc.setRemoteDescription(offer);
-                await().atMost(PATIENCE).until(() -> events.gatheringDone);
-                String answer = pc.createAnswer();
-                pc.setLocalDescription(answer);
-                page.evaluate("pc.setRemoteDescription({type: 'answer', sdp: %s}).then(() => 'ok')"
-                        .formatted(JSON.writeValueAsString(answer)));
+                answerChromium(page, pc, events);
                 awaitConnected(page, pc);
                 await().atMost(PATIENCE).until(() -> events.remoteByLabel.containsKey("echo"));
                 DataChannel echo = events.remoteByLabel.get("echo");
@@ -276,23 +267,12 @@ class ChromiumPeerConnectionTest {
             try (Chromium chromium = Chromium.launchIn(namespace, RAW_IPS)) {
                 Chromium.Page page = chromium.newPage("about:blank");
                 page.evaluate(HELPERS);
-                page.evaluate("""
-                        (async () => {
-                          const c = track(pc.createDataChannel('echo'));
-                          c.dc.onmessage = e => { c.dc.send(e.data); };
-                          await pc.setLocalDescription(await pc.createOffer());
-                          return 'ok';
-                        })()
-                        """);
+                page.evaluate(OFFER_AN_ECHO_CHANNEL);
                 String offer = page.evaluate(GATHERED).asText();
                 Recorder events = new Recorder();
                 try (PeerConnection pc = PeerConnection.create(inNamespace(namespace), events)) {
                     pc.setRemoteDescription(offer);
-                    await().atMost(PATIENCE).until(() -> events.gatheringDone);
-                    String answer = pc.createAnswer();
-                    pc.setLocalDescription(answer);
-                    page.evaluate("pc.setRemoteDescription({type: 'answer', sdp: %s}).then(() => 'ok')"
-                            .formatted(JSON.writeValueAsString(answer)));
+                    answerChromium(page, pc, events);
                     awaitConnected(page, pc);
                     await().atMost(PATIENCE).until(() -> events.remoteByLabel.containsKey("echo"));
                     DataChannel echo = events.remoteByLabel.get("echo");
@@ -314,6 +294,16 @@ class ChromiumPeerConnectionTest {
                 }
             }
         }
+    }
+
+    /** Once our candidates are gathered: our answer, set here and in the page. */
+    private static String answerChromium(Chromium.Page page, PeerConnection pc, Recorder events) throws IOException {
+        await().atMost(PATIENCE).until(() -> events.gatheringDone);
+        String answer = pc.createAnswer();
+        pc.setLocalDescription(answer);
+        page.evaluate("pc.setRemoteDescription({type: 'answer', sdp: %s}).then(() => 'ok')"
+                .formatted(JSON.writeValueAsString(answer)));
+        return answer;
     }
 
     private static void awaitConnected(Chromium.Page page, PeerConnection pc) {
