@@ -516,18 +516,24 @@ public final class DtlsTransport implements AutoCloseable {
         }
         try {
             while (state.get() == DtlsState.CONNECTED) {
-                int length = connection.receive(drainBuffer, 0, drainBuffer.length, READ_WAIT_MILLIS);
+                int length;
+                try {
+                    length = connection.receive(drainBuffer, 0, drainBuffer.length, READ_WAIT_MILLIS);
+                } catch (QueueDatagramTransport.NothingQueued drained) {
+                    if (datagrams.hasHeldBack()) {
+                        continue; // the next datagram did not fit BC's buffer: a new call sizes one for it
+                    }
+                    if (peerSentCloseNotify) {
+                        ended(null, false);
+                    }
+                    return;
+                }
                 if (length >= 0) {
                     ByteBuffer data = ByteBuffer.allocate(length);
                     data.put(drainBuffer, 0, length).flip();
                     listener.accept(new DtlsEvent.DataReceived(data));
                 }
             }
-        } catch (QueueDatagramTransport.NothingQueued drained) {
-            if (peerSentCloseNotify) {
-                ended(null, false);
-            }
-            return;
         } catch (Throwable e) {
             ended(e, false);
             return;

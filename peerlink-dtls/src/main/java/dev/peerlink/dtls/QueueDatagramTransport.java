@@ -27,6 +27,12 @@ final class QueueDatagramTransport implements org.bouncycastle.tls.DatagramTrans
     private volatile boolean closed;
     /** Set once the handshake is done and the owner's thread drains the queue instead of a blocked reader. */
     private volatile boolean nonBlocking;
+    /**
+     * Non-blocking only: a datagram taken off the queue that did not fit the buffer BC offered. BC sizes its buffer
+     * from {@link #getReceiveLimit} once per call but may read on into it after discarding a record (a duplicate, a
+     * retransmitted handshake message); a larger datagram then waits here for the next call instead of being cut.
+     */
+    private ByteBuffer heldBack;
 
     /**
      * Thrown out of BC's receive when the queue is empty in non-blocking mode: BC loops on a timeout until its wait
@@ -73,12 +79,17 @@ final class QueueDatagramTransport implements org.bouncycastle.tls.DatagramTrans
     @Override
     public int getReceiveLimit() {
         if (nonBlocking) {
-            ByteBuffer next = inbound.peek();
+            ByteBuffer next = heldBack != null ? heldBack : inbound.peek();
             if (next != null && next.hasRemaining()) {
                 return Math.min(next.remaining(), receiveLimit);
             }
         }
         return receiveLimit;
+    }
+
+    /** Whether a datagram too large for BC's last buffer waits for the next receive call. */
+    boolean hasHeldBack() {
+        return heldBack != null;
     }
 
     /** The largest datagram {@link #send} takes from now on; BC sizes the records it builds from it. */
@@ -100,8 +111,13 @@ final class QueueDatagramTransport implements org.bouncycastle.tls.DatagramTrans
         ByteBuffer datagram;
         try {
             if (nonBlocking) {
-                datagram = inbound.poll();
+                datagram = heldBack != null ? heldBack : inbound.poll();
+                heldBack = null;
                 if (datagram == null) {
+                    throw NothingQueued.INSTANCE;
+                }
+                if (datagram.remaining() > len) {
+                    heldBack = datagram; // BC asks again with a buffer of its size (getReceiveLimit)
                     throw NothingQueued.INSTANCE;
                 }
             } else {
