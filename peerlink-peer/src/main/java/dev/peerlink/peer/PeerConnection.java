@@ -361,8 +361,11 @@ public final class PeerConnection implements AutoCloseable {
 
     /** The selected pair and traffic counters. */
     public CompletableFuture<PeerConnectionStats> getStats() {
-        IceTransport session = call(() -> ice);
-        int pathMtu = call(() -> manager == null ? 0 : manager.association().pathMtu());
+        record LoopState(IceTransport session, int pathMtu) {
+        }
+        LoopState loopState = call(() -> new LoopState(ice, manager == null ? 0 : manager.association().pathMtu()));
+        IceTransport session = loopState.session();
+        int pathMtu = loopState.pathMtu();
         PeerConnectionState now = state;
         if (session == null) {
             return CompletableFuture.completedFuture(new PeerConnectionStats(now, null, null, null, null, 0, 0, -1,
@@ -689,7 +692,7 @@ public final class PeerConnection implements AutoCloseable {
                 int mtu = Math.min(1200, dtls.maxApplicationDataSize());
                 sctpBaseMtu = mtu;
                 SctpConfig sctpConfig = SctpConfig.builder()
-                        .localPort(SCTP_PORT).remotePort(remoteSctpPort).mtu(mtu).maxMtu(sctpMaxMtu())
+                        .localPort(SCTP_PORT).remotePort(remoteSctpPort).mtu(mtu).maxMtu(capPathMtuForSelectedPair())
                         .maxMessageSize(MAX_MESSAGE_SIZE)
                         .peerMaxMessageSize(peerMaxMessageSize == Long.MAX_VALUE ? 1L << 40 : peerMaxMessageSize)
                         .maxSendBuffer(MAX_SEND_BUFFER)
@@ -729,11 +732,11 @@ public final class PeerConnection implements AutoCloseable {
     /**
      * MAX_PLPMTU for the selected pair (RFC 8899 §5.1.2, Datagram PLPMTUD over DTLS as RFC 8261 §5 has it): SCTP
      * packets in DTLS records as large as the pair's local interface carries (DF set on its socket, RFC 8899 §3),
-     * their plaintext within 2^14 (RFC 6347 §4.1); DTLS may then send records that large. The base — no probing —
-     * before a pair is selected and on pairs that cannot be probed: relayed at either end (TURN over any transport),
-     * no DF.
+     * their plaintext within 2^14 (RFC 6347 §4.1); DTLS's record datagram size is raised here to match. The base —
+     * no probing — before a pair is selected and on pairs that cannot be probed: relayed at either end (TURN over any
+     * transport), no DF.
      */
-    private int sctpMaxMtu() {
+    private int capPathMtuForSelectedPair() {
         // A relay at either end (our allocation or the peer's) puts a TURN server's paths in between: not probed.
         DatagramLimit limit = selectedLocal == null || ice == null || selectedRemote.type() == IceCandidate.Type.RELAY
                 ? DatagramLimit.NO_PROBING : ice.datagramLimit(selectedLocal);
@@ -745,7 +748,8 @@ public final class PeerConnection implements AutoCloseable {
         if (peerRecordLimit.isEmpty()) {
             datagram = Math.min(datagram, UNSIGNALLED_PEER_MAX_DATAGRAM);
         }
-        int maxMtu = Math.min(dtls.maxApplicationDataSize(datagram), peerRecordLimit.orElse(DtlsTransport.MAX_PLAINTEXT));
+        int maxMtu = Math.min(dtls.maxApplicationDataSize(datagram),
+                peerRecordLimit.orElse(DtlsTransport.MAX_PLAINTEXT));
         if (maxMtu <= sctpBaseMtu) {
             return sctpBaseMtu;
         }
@@ -768,7 +772,7 @@ public final class PeerConnection implements AutoCloseable {
             return; // SCTP is created with this pair's cap
         }
         long now = System.nanoTime();
-        manager.association().pathChanged(sctpMaxMtu(), now);
+        manager.association().pathChanged(capPathMtuForSelectedPair(), now);
         pump(now);
     }
 
