@@ -27,16 +27,17 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 
 /**
- * Connect time and throughput of WebRTC data channels three ways, in one run: two Java {@link PeerConnection}s in
- * this JVM on 127.0.0.1; a Java peer and a headless Chromium page; and two RTCPeerConnections in one Chromium page.
+ * Connect time and throughput of WebRTC data channels four ways, in one run: two Java {@link PeerConnection}s in
+ * this JVM on 127.0.0.1; a Java peer and a headless Chromium page, each way round (the offerer sends); and two
+ * RTCPeerConnections in one Chromium page.
  * Chromium runs inside a network namespace the benchmark creates (root), so every packet stays on loopback or on
  * that namespace's link (198.19.0.0/16); signaling between Java and Chromium goes through DevTools.
  *
  * <p>Connect time: from just before the offer is created to the offerer's data channel {@code open}, one fresh pair
- * of peer connections per connect, after {@code warmupSeconds} of uncounted java-java connects that warm the JVM up
- * (once per run, before any pair is measured) and {@code warmupConnects} uncounted ones per pair (the JIT compiles
- * the handshake code meanwhile: the first connects of a fresh JVM run interpreted code, and it goes on compiling for
- * several hundred more, see docs/benchmarks.md). Throughput: on the last connect, the
+ * of peer connections per connect (made before the clock starts), after {@code warmupSeconds} of uncounted java-java
+ * connects that warm the JVM up (once per run, before any pair is measured) and {@code warmupConnects} uncounted ones
+ * per pair (the JIT compiles the handshake code meanwhile: the first connects of a fresh JVM run interpreted code, and
+ * it goes on compiling for several hundred more, see docs/benchmarks.md). Throughput: on the last connect, the
  * offerer sends {@code bytes} over its reliable ordered channel in binary messages of {@code messageSize} bytes,
  * keeping its {@code bufferedAmount} under {@link #HIGH_WATER} and waiting for the low-threshold event
  * ({@link #LOW_WATER}); the receiver checks each message's sequence number, length and last byte and times the
@@ -54,7 +55,8 @@ public final class DataChannelBenchmark {
 
     /** Which two peers a run connects; the offerer is the first named, and it sends. */
     public enum Pair {
-        JAVA_JAVA("java-java"), JAVA_CHROMIUM("java-chromium"), CHROMIUM_CHROMIUM("chromium-chromium");
+        JAVA_JAVA("java-java"), JAVA_CHROMIUM("java-chromium"), CHROMIUM_JAVA("chromium-java"),
+        CHROMIUM_CHROMIUM("chromium-chromium");
 
         private final String label;
 
@@ -76,8 +78,8 @@ public final class DataChannelBenchmark {
                     return pair;
                 }
             }
-            throw new IllegalArgumentException("unknown pair '" + text + "': use java-java, java-chromium or "
-                    + "chromium-chromium");
+            throw new IllegalArgumentException("unknown pair '" + text + "': use java-java, java-chromium, "
+                    + "chromium-java or chromium-chromium");
         }
     }
 
@@ -187,7 +189,7 @@ public final class DataChannelBenchmark {
         if (pairs.stream().noneMatch(Pair::needsChromium)) {
             return Optional.empty();
         }
-        String what = "; java-chromium and chromium-chromium need it (or measure --pairs java-java)";
+        String what = "; the pairs with chromium need it (or measure --pairs java-java)";
         if (ExternalTools.find("chromium").isEmpty()) {
             return Optional.of("chromium is not installed (Debian package chromium)" + what);
         }
@@ -217,6 +219,7 @@ public final class DataChannelBenchmark {
                 results.add(switch (pair) {
                     case JAVA_JAVA -> runJavaJava(options, progress);
                     case JAVA_CHROMIUM -> runJavaChromium(options, namespace.hostAddress(), page, progress);
+                    case CHROMIUM_JAVA -> runChromiumJava(options, namespace.hostAddress(), page, progress);
                     case CHROMIUM_CHROMIUM -> runChromiumChromium(options, page, progress);
                 });
             }
@@ -534,6 +537,9 @@ public final class DataChannelBenchmark {
             boolean last = i == options.connects() - 1;
             try (JavaPeer offerer = new JavaPeer(config(gatherer))) {
                 page.evaluate("bench.reset(%d, %d)".formatted(options.bytes(), options.messageSize()));
+                // Every peer connection object exists before its pair's clock starts (the Java one above, the
+                // chromium-chromium pair's in the page), so the page's is made here.
+                page.evaluate("bench.prepareAnswerer()");
                 DataChannel channel = offerer.pc.createDataChannel("bench", DataChannelOptions.DEFAULT);
                 CompletableFuture<Long> opened = new CompletableFuture<>();
                 channel.onOpen(() -> opened.complete(System.nanoTime()));
@@ -570,7 +576,7 @@ public final class DataChannelBenchmark {
                     cpu = CpuTime.seconds() - cpuBefore;
                 }
             } finally {
-                page.evaluate("bench.closeAll()");
+                closeAll(page);
             }
         }
         return new Result(Pair.JAVA_CHROMIUM, connects, transfer, options.lengthOf(0), cpu);
@@ -611,6 +617,60 @@ public final class DataChannelBenchmark {
         }
     }
 
+    /** Closes the page's peer connections and collects them, so that runs of any length stay within its limit. */
+    private static void closeAll(Chromium.Page page) throws IOException {
+        page.evaluate("bench.closeAll()");
+        page.collectGarbage();
+    }
+
+    // ------------------------------------------------------------------------------------------- Chromium → Java
+
+    /**
+     * The page offers (its clock times the connect, from just before its createOffer to its channel's open) and
+     * sends; the Java peer answers with its candidates gathered into the answer and receives.
+     */
+    private static Result runChromiumJava(Options options, InetAddress hostAddress, Chromium.Page page,
+                                          Consumer<String> progress) throws IOException {
+        HostAddressGatherer gatherer = HostAddressGatherer.only(hostAddress);
+        double[] connects = new double[options.connects()];
+        Transfer transfer = null;
+        double cpu = 0;
+        for (int i = -options.warmupConnects(); i < options.connects(); i++) {
+            boolean last = i == options.connects() - 1;
+            try (JavaPeer answerer = new JavaPeer(config(gatherer))) {
+                JavaReceiver receiver = new JavaReceiver(options);
+                answerer.onChannel = channel -> channel.onMessage(receiver::accept);
+                page.evaluate("bench.reset(%d, %d)".formatted(options.bytes(), options.messageSize()));
+                page.evaluate("bench.prepareOfferer()");
+                JsonNode offer = page.evaluate("bench.offer()");
+                long offerArrived = System.nanoTime();
+                answerer.pc.setRemoteDescription(offer.path("sdp").asText());
+                awaitGathered(answerer.gathered);
+                String answer = answerer.pc.createAnswer();
+                answerer.pc.setLocalDescription(answer);
+                long answerReady = System.nanoTime();
+                double millis = page.evaluate("bench.accept(%s)".formatted(JSON.writeValueAsString(answer)))
+                        .asDouble();
+                if (i >= 0) {
+                    connects[i] = millis;
+                    progress.accept(String.format(Locale.ROOT, "chromium-java connect %d: %.1f ms (the page's offer"
+                            + " ready after %.1f ms; Java's answer with candidates %.1f ms after the offer arrived)",
+                            i + 1, millis, offer.path("took").asDouble(), (answerReady - offerArrived) / 1e6));
+                }
+                if (last) {
+                    progress.accept("chromium-java: sending " + options.bytes() + " bytes");
+                    double cpuBefore = CpuTime.seconds();
+                    page.evaluate("bench.startSending()");
+                    transfer = receiver.result(transferTimeout(options));
+                    cpu = CpuTime.seconds() - cpuBefore;
+                }
+            } finally {
+                closeAll(page);
+            }
+        }
+        return new Result(Pair.CHROMIUM_JAVA, connects, transfer, options.lengthOf(0), cpu);
+    }
+
     // ------------------------------------------------------------------------------------------- Chromium ↔ Chromium
 
     private static Result runChromiumChromium(Options options, Chromium.Page page, Consumer<String> progress)
@@ -636,14 +696,18 @@ public final class DataChannelBenchmark {
                     cpu = CpuTime.seconds() - cpuBefore;
                 }
             } finally {
-                page.evaluate("bench.closeAll()");
+                closeAll(page);
             }
         }
         return new Result(Pair.CHROMIUM_CHROMIUM, connects, transfer, options.lengthOf(0), cpu);
     }
 
     /**
-     * The page side: {@code bench.answer(offer)} answers a Java offer (candidates gathered into the answer);
+     * The page side: {@code bench.answer(offer)} answers a Java offer with the RTCPeerConnection that
+     * {@code bench.prepareAnswerer()} made (candidates gathered into the answer); {@code bench.offer()} offers from
+     * the one {@code bench.prepareOfferer()} made, as soon as its offer is set (its candidates would trickle; the
+     * Java answerer learns the page's address from its first check, a peer-reflexive candidate, RFC 8445 §7.3.1.3),
+     * and {@code bench.accept(answer)} resolves with that offer's offer-to-open milliseconds;
      * {@code bench.connectLocal()} connects two RTCPeerConnections in the page and resolves with the offerer's
      * offer-to-open milliseconds; {@code bench.rx} is the receiver's record. The sender and receiver do what the
      * Java ones do.
@@ -688,9 +752,13 @@ public final class DataChannelBenchmark {
                   if (pc.iceGatheringState === 'complete') resolve();
                 });
               });
+              bench.prepareAnswerer = () => {
+                bench.answerer = new RTCPeerConnection();
+                bench.pcs.push(bench.answerer);
+                return 'ok';
+              };
               bench.answer = async offer => {
-                const pc = new RTCPeerConnection();
-                bench.pcs.push(pc);
+                const pc = bench.answerer;
                 const candidates = [];
                 pc.onicecandidate = e => { if (e.candidate && e.candidate.candidate) candidates.push(e.candidate.candidate); };
                 pc.ondatachannel = e => bench.receive(e.channel);
@@ -699,6 +767,26 @@ public final class DataChannelBenchmark {
                 await pc.setLocalDescription(await pc.createAnswer());
                 await gathered(pc);
                 return {sdp: pc.localDescription.sdp, candidates, took: performance.now() - began};
+              };
+              bench.prepareOfferer = () => {
+                const pc = bench.offerer = new RTCPeerConnection();
+                bench.pcs.push(pc);
+                const dc = bench.sender = pc.createDataChannel('bench');
+                bench.opened = new Promise((resolve, reject) => {
+                  dc.onopen = () => resolve(performance.now());
+                  pc.onconnectionstatechange = () => { if (pc.connectionState === 'failed') reject(new Error('failed')); };
+                });
+                return 'ok';
+              };
+              bench.offer = async () => {
+                const pc = bench.offerer;
+                bench.start = performance.now();
+                await pc.setLocalDescription(await pc.createOffer());
+                return {sdp: pc.localDescription.sdp, took: performance.now() - bench.start};
+              };
+              bench.accept = async answer => {
+                await bench.offerer.setRemoteDescription({type: 'answer', sdp: answer});
+                return (await bench.opened) - bench.start;
               };
               bench.connectLocal = async () => {
                 const a = new RTCPeerConnection(), b = new RTCPeerConnection();

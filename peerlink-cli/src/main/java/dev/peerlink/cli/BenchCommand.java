@@ -322,11 +322,12 @@ final class BenchCommand implements Runnable {
     }
 
     @Command(name = "datachannel", mixinStandardHelpOptions = true,
-            description = {"Measure WebRTC data channels three ways in one run: Java<->Java (two peer connections in "
-                + "this JVM on 127.0.0.1), Java<->Chromium and Chromium<->Chromium (headless chromium, both peers in "
-                + "one page). Connect time is offer created -> offerer's channel open (median of --connects); "
-                + "throughput is --bytes in --message-size binary messages on one reliable ordered channel with "
-                + "bufferedAmount flow control, timed at the receiver. Prints a markdown table.",
+            description = {"Measure WebRTC data channels four ways in one run: Java<->Java (two peer connections in "
+                + "this JVM on 127.0.0.1), Java->Chromium and Chromium->Java (headless chromium; the first named "
+                + "offers and sends) and Chromium<->Chromium (both peers in one page). Connect time is offer created "
+                + "-> offerer's channel open (median of --connects); throughput is --bytes in --message-size binary "
+                + "messages on one reliable ordered channel with bufferedAmount flow control, timed at the receiver. "
+                + "Prints a markdown table.",
                 "The Chromium pairs need chromium and root (Chromium runs in a network namespace the benchmark "
                 + "creates, so no packet leaves the machine)."},
             footer = {"", "Example:",
@@ -358,8 +359,8 @@ final class BenchCommand implements Runnable {
         int warmupSeconds = DataChannelBenchmark.Options.DEFAULT_WARMUP_SECONDS;
 
         @Option(names = "--pairs", split = ",", paramLabel = "PAIR", description = "Any of java-java, java-chromium, "
-                + "chromium-chromium (default: all three).")
-        List<String> pairs = List.of("java-java", "java-chromium", "chromium-chromium");
+                + "chromium-java, chromium-chromium (default: all four).")
+        List<String> pairs = List.of("java-java", "java-chromium", "chromium-java", "chromium-chromium");
 
         @Override
         public Integer call() throws UserFacingException {

@@ -205,6 +205,14 @@ public final class Chromium implements AutoCloseable {
             return result.path("result").path("value");
         }
 
+        /**
+         * A full garbage collection of the page's heap (DevTools {@code HeapProfiler.collectGarbage}). Closed
+         * RTCPeerConnections count towards Chromium's limit of live ones per page (500) until they are collected.
+         */
+        public void collectGarbage() throws IOException {
+            call(sessionId, "HeapProfiler.collectGarbage", json.createObjectNode());
+        }
+
         /** A PNG of what the tab shows now (DevTools {@code Page.captureScreenshot}). */
         public byte[] screenshot() throws IOException {
             JsonNode result = call(sessionId, "Page.captureScreenshot", json.createObjectNode().put("format", "png"));
