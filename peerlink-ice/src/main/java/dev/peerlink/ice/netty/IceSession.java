@@ -177,10 +177,13 @@ public final class IceSession implements IceTransport {
                     + " sockets to bind");
         }
         try {
-            List<InetSocketAddress> bases = session.bindSockets(addresses, builder.ports);
+            List<Channel> bound = session.bindSockets(addresses, builder.ports);
+            // One hop onto the loop for all of it: each hop wakes the loop's thread (the connect waits on this).
             session.onLoop(() -> {
                 long now = System.nanoTime();
-                for (InetSocketAddress base : bases) {
+                for (Channel socket : bound) {
+                    InetSocketAddress base = (InetSocketAddress) socket.localAddress();
+                    session.socketsByBase.put(base, socket);
                     session.agent.addHostCandidate(base, now);
                 }
                 session.agent.endOfHostCandidates();
@@ -196,13 +199,14 @@ public final class IceSession implements IceTransport {
         }
     }
 
-    private List<InetSocketAddress> bindSockets(List<HostAddress> addresses, PortPolicy ports) throws IOException {
+    /** The host sockets, one per address, bound but not yet in {@link #socketsByBase} (the caller puts them there). */
+    private List<Channel> bindSockets(List<HostAddress> addresses, PortPolicy ports) throws IOException {
         if (!ports.samePortOnEveryAddress()) {
-            List<InetSocketAddress> bases = new ArrayList<>();
+            List<Channel> bound = new ArrayList<>();
             for (HostAddress address : addresses) {
-                bases.add(bindInRange(address.address(), ports));
+                bound.add(bindInRange(address.address(), ports));
             }
-            return bases;
+            return bound;
         }
         int attempts = ports.isEphemeral() ? SHARED_PORT_ATTEMPTS : ports.size();
         int start = ports.isEphemeral() ? 0 : randomStart(ports.size());
@@ -218,7 +222,7 @@ public final class IceSession implements IceTransport {
                 port = ((InetSocketAddress) channel.localAddress()).getPort();
             }
             if (bound.size() == addresses.size()) {
-                return bound.stream().map(channel -> (InetSocketAddress) channel.localAddress()).toList();
+                return bound;
             }
             for (Channel channel : bound) {
                 forget(channel);
@@ -229,19 +233,19 @@ public final class IceSession implements IceTransport {
                 .map(address -> address.address().getHostAddress()).toList());
     }
 
-    private InetSocketAddress bindInRange(InetAddress address, PortPolicy ports) throws IOException {
+    private Channel bindInRange(InetAddress address, PortPolicy ports) throws IOException {
         if (ports.isEphemeral()) {
             Channel channel = bind(new InetSocketAddress(address, 0));
             if (channel == null) {
                 throw new IOException("cannot bind a UDP socket on " + address.getHostAddress());
             }
-            return (InetSocketAddress) channel.localAddress();
+            return channel;
         }
         int start = randomStart(ports.size());
         for (int i = 0; i < ports.size(); i++) {
             Channel channel = bind(new InetSocketAddress(address, ports.minPort() + (start + i) % ports.size()));
             if (channel != null) {
-                return (InetSocketAddress) channel.localAddress();
+                return channel;
             }
         }
         throw new IOException("no UDP port in " + ports.minPort() + "–" + ports.maxPort() + " is free on "
@@ -269,12 +273,12 @@ public final class IceSession implements IceTransport {
         }
         // RFC 8899 §3: path MTU probes must not be fragmented; where DF cannot be set, probing stays off.
         dontFragmentByBase.put((InetSocketAddress) channel.localAddress(), DontFragment.apply(channel));
-        onLoop(() -> socketsByBase.put((InetSocketAddress) channel.localAddress(), channel)).join();
         return channel;
     }
 
+    /** Closes a socket {@link #bind} opened that is not used after all (never in {@link #socketsByBase}). */
     private void forget(Channel channel) {
-        onLoop(() -> socketsByBase.remove((InetSocketAddress) channel.localAddress())).join();
+        dontFragmentByBase.remove((InetSocketAddress) channel.localAddress());
         synchronized (sockets) {
             sockets.remove(channel);
         }
