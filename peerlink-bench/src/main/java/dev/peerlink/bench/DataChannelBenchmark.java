@@ -567,6 +567,7 @@ public final class DataChannelBenchmark {
                             answer.path("took").asDouble(), offerer.phases(start)));
                 }
                 if (last) {
+                    progress.accept("java-chromium: " + dtlsVersion(page));
                     progress.accept("java-chromium: sending " + options.bytes() + " bytes");
                     double cpuBefore = CpuTime.seconds();
                     sendFromJava(channel, options);
@@ -615,6 +616,19 @@ public final class DataChannelBenchmark {
         }
     }
 
+    /**
+     * The DTLS version the page's peer connection of the last connect negotiated, from its transport stats: Chromium
+     * offers DTLS 1.3 (RFC 9147, a one-round-trip handshake) and 1.2; peerlink's DTLS (Bouncy Castle) speaks 1.2.
+     */
+    private static String dtlsVersion(Chromium.Page page) throws IOException {
+        String version = page.evaluate("bench.dtlsVersion()").asText();
+        return "DTLS " + switch (version.toUpperCase(Locale.ROOT)) {
+            case "FEFD" -> "1.2";
+            case "FEFC" -> "1.3";
+            default -> "version " + version;
+        } + " (the page's getStats)";
+    }
+
     /** Closes the page's peer connections and collects them, so that runs of any length stay within its limit. */
     private static void closeAll(Chromium.Page page) throws IOException {
         page.evaluate("bench.closeAll()");
@@ -656,6 +670,7 @@ public final class DataChannelBenchmark {
                             i + 1, millis, offer.path("took").asDouble(), (answerReady - offerArrived) / 1e6));
                 }
                 if (last) {
+                    progress.accept("chromium-java: " + dtlsVersion(page));
                     progress.accept("chromium-java: sending " + options.bytes() + " bytes");
                     double cpuBefore = CpuTime.seconds();
                     page.evaluate("bench.startSending()");
@@ -687,6 +702,7 @@ public final class DataChannelBenchmark {
                             millis));
                 }
                 if (last) {
+                    progress.accept("chromium-chromium: " + dtlsVersion(page));
                     progress.accept("chromium-chromium: sending " + options.bytes() + " bytes");
                     double cpuBefore = CpuTime.seconds();
                     page.evaluate("bench.startSending()");
@@ -750,7 +766,7 @@ public final class DataChannelBenchmark {
                 return 'ok';
               };
               bench.answer = async offer => {
-                const pc = bench.answerer;
+                const pc = bench.last = bench.answerer;
                 pc.ondatachannel = e => bench.receive(e.channel);
                 const began = performance.now();
                 await pc.setRemoteDescription({type: 'offer', sdp: offer});
@@ -758,7 +774,7 @@ public final class DataChannelBenchmark {
                 return {sdp: pc.localDescription.sdp, took: performance.now() - began};
               };
               bench.prepareOfferer = () => {
-                const pc = bench.offerer = new RTCPeerConnection();
+                const pc = bench.last = bench.offerer = new RTCPeerConnection();
                 bench.pcs.push(pc);
                 const dc = bench.sender = pc.createDataChannel('bench');
                 bench.opened = new Promise((resolve, reject) => {
@@ -778,7 +794,7 @@ public final class DataChannelBenchmark {
                 return (await bench.opened) - bench.start;
               };
               bench.connectLocal = async () => {
-                const a = new RTCPeerConnection(), b = new RTCPeerConnection();
+                const a = bench.last = new RTCPeerConnection(), b = new RTCPeerConnection();
                 bench.pcs.push(a, b);
                 const trickle = (from, to) => {
                   const held = [];
@@ -824,6 +840,11 @@ public final class DataChannelBenchmark {
                 dc.onbufferedamountlow = pump;
                 pump();
                 return 'ok';
+              };
+              bench.dtlsVersion = async () => {
+                let version = 'none';
+                (await bench.last.getStats()).forEach(s => { if (s.type === 'transport' && s.tlsVersion) version = s.tlsVersion; });
+                return version;
               };
               bench.closeAll = () => {
                 bench.pcs.splice(0).forEach(pc => pc.close());

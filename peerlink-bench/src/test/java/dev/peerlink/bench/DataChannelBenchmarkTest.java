@@ -49,6 +49,10 @@ class DataChannelBenchmarkTest {
                 "1,049,576 B in 17 messages, in order, intact");
         assertThat(progress).anyMatch(line -> line.startsWith("chromium-chromium connect 2:"));
         assertThat(progress).anyMatch(line -> line.startsWith("chromium-java connect 2:"));
+        // Chromium offers DTLS 1.3 and 1.2; with peerlink's DTLS (1.2 only) it settles on 1.2.
+        assertThat(progress).contains("java-chromium: DTLS 1.2 (the page's getStats)",
+                "chromium-java: DTLS 1.2 (the page's getStats)");
+        assertThat(progress).anyMatch(line -> line.startsWith("chromium-chromium: DTLS "));
     }
 
     @Test
