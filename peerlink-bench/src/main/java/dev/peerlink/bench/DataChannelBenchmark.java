@@ -296,6 +296,7 @@ public final class DataChannelBenchmark {
                     sendFromJava(channel, options);
                     transfer = receiver.result(transferTimeout(options));
                     cpu = CpuTime.seconds() - cpuBefore;
+                    progress.accept("java-java: " + pathMtu(offerer.pc));
                 }
             }
         }
@@ -397,6 +398,11 @@ public final class DataChannelBenchmark {
         public void close() {
             pc.close();
         }
+    }
+
+    /** What the Java peer's SCTP association settled on for the transfer (its packets' size; RFC 8899 PLPMTU). */
+    private static String pathMtu(PeerConnection pc) {
+        return "the Java peer's SCTP path MTU after the transfer: " + pc.getStats().join().sctpPathMtu() + " bytes";
     }
 
     /** Sends the bulk with W3C-style flow control: queue while under the high water, then wait for the low event. */
@@ -573,6 +579,7 @@ public final class DataChannelBenchmark {
                     sendFromJava(channel, options);
                     transfer = awaitPageTransfer(page, options);
                     cpu = CpuTime.seconds() - cpuBefore;
+                    progress.accept("java-chromium: " + pathMtu(offerer.pc));
                 }
             } finally {
                 closeAll(page);
@@ -676,6 +683,7 @@ public final class DataChannelBenchmark {
                     page.evaluate("bench.startSending()");
                     transfer = receiver.result(transferTimeout(options));
                     cpu = CpuTime.seconds() - cpuBefore;
+                    progress.accept("chromium-java: " + pathMtu(answerer.pc));
                 }
             } finally {
                 closeAll(page);

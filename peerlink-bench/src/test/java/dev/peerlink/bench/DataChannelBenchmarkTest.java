@@ -53,6 +53,10 @@ class DataChannelBenchmarkTest {
         assertThat(progress).contains("java-chromium: DTLS 1.2 (the page's getStats)",
                 "chromium-java: DTLS 1.2 (the page's getStats)");
         assertThat(progress).anyMatch(line -> line.startsWith("chromium-chromium: DTLS "));
+        for (String pair : List.of("java-java", "java-chromium", "chromium-java")) {
+            assertThat(progress).anyMatch(line -> line.matches(
+                    pair + ": the Java peer's SCTP path MTU after the transfer: \\d{4,5} bytes"));
+        }
     }
 
     @Test
