@@ -215,18 +215,11 @@ class ChromiumPeerConnectionTest {
         try (NetworkNamespace namespace = NetworkNamespace.create();
              Chromium chromium = Chromium.launchIn(namespace, RAW_IPS)) {
             Chromium.Page page = chromium.newPage("about:blank");
-            page.evaluate(HELPERS);
-            page.evaluate(OFFER_AN_ECHO_CHANNEL);
-            String offer = page.evaluate(GATHERED).asText();
             Recorder events = new Recorder();
             try (PeerConnection pc = PeerConnection.create(inNamespace(namespace), events)) {
                 java.security.MessageDigest received = java.security.MessageDigest.getInstance("SHA-256");
                 java.util.concurrent.atomic.AtomicLong receivedBytes = new java.util.concurrent.atomic.AtomicLong();
-                pc.setRemoteDescription(offer);
-                answerChromium(page, pc, events);
-                awaitConnected(page, pc);
-                await().atMost(PATIENCE).until(() -> events.remoteByLabel.containsKey("echo"));
-                DataChannel echo = events.remoteByLabel.get("echo");
+                DataChannel echo = connectToChromiumsEchoChannel(page, pc, events);
                 echo.onMessage(message -> { // the listener thread: one at a time, in order
                     received.update(message.data());
                     receivedBytes.addAndGet(message.data().length);
@@ -266,16 +259,9 @@ class ChromiumPeerConnectionTest {
             namespace.setMtu(9000);
             try (Chromium chromium = Chromium.launchIn(namespace, RAW_IPS)) {
                 Chromium.Page page = chromium.newPage("about:blank");
-                page.evaluate(HELPERS);
-                page.evaluate(OFFER_AN_ECHO_CHANNEL);
-                String offer = page.evaluate(GATHERED).asText();
                 Recorder events = new Recorder();
                 try (PeerConnection pc = PeerConnection.create(inNamespace(namespace), events)) {
-                    pc.setRemoteDescription(offer);
-                    answerChromium(page, pc, events);
-                    awaitConnected(page, pc);
-                    await().atMost(PATIENCE).until(() -> events.remoteByLabel.containsKey("echo"));
-                    DataChannel echo = events.remoteByLabel.get("echo");
+                    DataChannel echo = connectToChromiumsEchoChannel(page, pc, events);
                     Inbox echoed = Inbox.of(echo);
                     java.util.Random random = new java.util.Random(9000);
                     int rounds = 0;
@@ -304,6 +290,21 @@ class ChromiumPeerConnectionTest {
         page.evaluate("pc.setRemoteDescription({type: 'answer', sdp: %s}).then(() => 'ok')"
                 .formatted(JSON.writeValueAsString(answer)));
         return answer;
+    }
+
+    /**
+     * The page offers its "echo" channel ({@link #OFFER_AN_ECHO_CHANNEL}, candidates gathered into the offer), the
+     * Java peer answers, and both are connected: the Java end of that channel.
+     */
+    private static DataChannel connectToChromiumsEchoChannel(Chromium.Page page, PeerConnection pc, Recorder events)
+            throws IOException {
+        page.evaluate(HELPERS);
+        page.evaluate(OFFER_AN_ECHO_CHANNEL);
+        pc.setRemoteDescription(page.evaluate(GATHERED).asText());
+        answerChromium(page, pc, events);
+        awaitConnected(page, pc);
+        await().atMost(PATIENCE).until(() -> events.remoteByLabel.containsKey("echo"));
+        return events.remoteByLabel.get("echo");
     }
 
     private static void awaitConnected(Chromium.Page page, PeerConnection pc) {
