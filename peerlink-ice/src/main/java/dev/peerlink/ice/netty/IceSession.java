@@ -38,6 +38,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.security.SecureRandom;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
@@ -121,7 +122,7 @@ public final class IceSession implements IceTransport {
             new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final AtomicBoolean outgoingDrainScheduled = new AtomicBoolean();
     /** The agent's events of one call, reused (event loop only). */
-    private final List<IceEvent> pendingEvents = new ArrayList<>();
+    private final ArrayDeque<IceEvent> pendingEvents = new ArrayDeque<>();
     private final Map<String, InetAddress> resolvedMdnsNames = new ConcurrentHashMap<>();
     /** Host sockets by base: whether DF is set on each (RFC 8899 §3), from binding on. */
     private final Map<InetSocketAddress, Boolean> dontFragmentByBase = new ConcurrentHashMap<>();
@@ -504,13 +505,15 @@ public final class IceSession implements IceTransport {
         if (changed) {
             refreshSnapshot();
         }
-        for (IceEvent happened : pendingEvents) {
+        // Taken one at a time: a listener on an inline executor may call back in (send, say), and that call
+        // delivers what is left here, in order.
+        IceEvent happened;
+        while ((happened = pendingEvents.poll()) != null) {
             if (happened instanceof IceEvent.GatheringComplete) {
                 gatheringComplete = true;
             }
             deliver(happened);
         }
-        pendingEvents.clear();
         rearmTimer();
     }
 

@@ -154,6 +154,40 @@ class IceSessionLoopbackTest {
         }
     }
 
+    /**
+     * A listener run inline on ICE's thread may call back into the session while it delivers (a DTLS server answering
+     * a ClientHello as it arrives does): each event is delivered once, and the session keeps working.
+     */
+    @Test
+    void anInlineListenerMaySendFromInsideAnEvent() throws Exception {
+        java.util.concurrent.atomic.AtomicReference<IceSession> echoing = new java.util.concurrent.atomic.AtomicReference<>();
+        try (IceSession controlling = open(IceRole.CONTROLLING);
+             IceSession controlled = IceSession.builder(IceAgentConfig.defaults(IceRole.CONTROLLED))
+                     .gatherer(LOOPBACK_ONLY)
+                     .listener(Runnable::run, event -> {
+                         if (event instanceof IceEvent.DataReceived data) {
+                             byte[] echo = data.data().clone();
+                             echo[1] = 'e';
+                             echoing.get().send(echo); // inside the delivery, on ICE's thread
+                         }
+                     }).open()) {
+            echoing.set(controlled);
+            signal(controlling, controlled);
+            signal(controlled, controlling);
+            await().atMost(PATIENCE).until(() -> controlling.selectedPair().isPresent()
+                    && controlled.selectedPair().isPresent());
+
+            for (int i = 0; i < 6; i++) {
+                assertThat(controlling.send(new byte[] {23, 'x', (byte) i}).join()).isTrue();
+            }
+            // Echoes in order and one each: a second delivery of an event would show up before the next echo.
+            for (int i = 0; i < 6; i++) {
+                assertThat(takeData(controlling.events())).containsExactly(23, 'e', i);
+            }
+            assertThat(controlled.state()).isNotEqualTo(IceConnectionState.FAILED);
+        }
+    }
+
     @Test
     void samePortOnEveryAddressAndClosingReleasesTheSockets() throws Exception {
         List<InetSocketAddress> bound = new ArrayList<>();
