@@ -29,8 +29,17 @@ public enum DtlsRole {
      * @throws IllegalArgumentException for {@code holdconn}, which WebRTC does not use
      */
     public static SetupRole answerSetup(SetupRole offered) {
+        return answerSetup(offered, CLIENT);
+    }
+
+    /**
+     * As {@link #answerSetup(SetupRole)}, but an {@code actpass} offer gets {@code preferred}'s setup: RFC 5763 §5
+     * lets the answerer be either, recommending {@code active}.
+     */
+    public static SetupRole answerSetup(SetupRole offered, DtlsRole preferred) {
         return switch (requireSetup(offered, "the offer's a=setup")) {
-            case ACTPASS, PASSIVE -> SetupRole.ACTIVE;
+            case ACTPASS -> preferred.toSetup();
+            case PASSIVE -> SetupRole.ACTIVE;
             case ACTIVE -> SetupRole.PASSIVE;
             case HOLDCONN -> throw new IllegalArgumentException(
                     "the offer's a=setup:holdconn asks for no connection; WebRTC needs active, passive or actpass");

@@ -14,9 +14,11 @@ import java.util.Vector;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
 import org.bouncycastle.tls.AlertDescription;
 import org.bouncycastle.tls.AlertLevel;
@@ -24,9 +26,9 @@ import org.bouncycastle.tls.Certificate;
 import org.bouncycastle.tls.CertificateRequest;
 import org.bouncycastle.tls.CipherSuite;
 import org.bouncycastle.tls.ClientCertificateType;
+import org.bouncycastle.tls.DatagramTransport;
 import org.bouncycastle.tls.DTLSClientProtocol;
 import org.bouncycastle.tls.DTLSServerProtocol;
-import org.bouncycastle.tls.DTLSTransport;
 import org.bouncycastle.tls.DefaultTlsClient;
 import org.bouncycastle.tls.DefaultTlsServer;
 import org.bouncycastle.tls.HashAlgorithm;
@@ -57,25 +59,32 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One DTLS 1.2 connection of a WebRTC peer (RFC 8827 §6.5), over whatever carries its datagrams (an ICE session's
+ * One DTLS connection of a WebRTC peer (RFC 8827 §6.5), over whatever carries its datagrams (an ICE session's
  * selected pair). The driver:
  * <ol>
  *   <li>builds it with the role from {@code a=setup} ({@link DtlsRole}), this peer's {@link DtlsCertificate}, the
- *       remote description's {@code a=fingerprint}s, and an outbound sink that must not block;</li>
+ *       remote description's {@code a=fingerprint}s, and an outbound sink that must not block (it may be called from
+ *       inside {@link #handleIncoming});</li>
  *   <li>passes every datagram whose first byte is 20–63 (RFC 7983 §7) to {@link #handleIncoming}, from any
- *       thread — it only queues a copy;</li>
+ *       thread;</li>
  *   <li>calls {@link #start()} (the client once ICE is connected; the server as early as it likes) and hears
  *       {@link DtlsEvent}s: {@link DtlsEvent.Connected}, then {@link DtlsEvent.DataReceived}s, then one of
  *       {@link DtlsEvent.Closed} or {@link DtlsEvent.Failed}.</li>
  * </ol>
- * Bouncy Castle's DTLS is blocking: its handshake runs on one virtual thread per connection, which parks (holding no
+ * <b>A server</b> answers a client that offers DTLS 1.3 the way browsers do with DTLS 1.3 (RFC 9147,
+ * {@link Dtls13Server}, written here: Bouncy Castle 1.84 has none), one round trip shorter than DTLS 1.2; it handles
+ * each datagram on the thread that delivers it, and a virtual thread sleeps until the next retransmission or the
+ * handshake timeout. Any other ClientHello goes to Bouncy Castle's DTLS 1.2 server. <b>A client</b> speaks DTLS 1.2
+ * (Bouncy Castle), which every WebRTC server accepts.
+ *
+ * <p>Bouncy Castle's DTLS is blocking: its handshake runs on one virtual thread per connection, which parks (holding no
  * carrier thread) while it waits on the inbound queue. Once connected, with a listener, the records that arrive are
  * decrypted on the listener's executor, a batch per task, and handed to the listener there; without one, the virtual
- * thread goes on reading into {@link #events()}. Bouncy Castle retransmits handshake
- * flights itself (RFC 6347 §4.2.4: from {@link Builder#initialRetransmitTimeout}, doubling up to 60 s) until
- * {@link Builder#handshakeTimeout}. DTLS 1.2 only, ECDHE with AES-GCM or ChaCha20-Poly1305, extended master secret
- * required (RFC 7627), mutual certificate authentication checked against the SDP fingerprints (RFC 8122 §5), and
- * use_srtp offered or selected (RFC 5764 §4.1).
+ * thread goes on reading into {@link #events()}. Both versions retransmit handshake flights (RFC 6347 §4.2.4,
+ * RFC 9147 §5.8: from {@link Builder#initialRetransmitTimeout}, doubling up to 60 s) until
+ * {@link Builder#handshakeTimeout}. DTLS 1.2 with ECDHE and AES-GCM or ChaCha20-Poly1305 and extended master secret
+ * required (RFC 7627); DTLS 1.3 with TLS_AES_128_GCM_SHA256 and X25519; mutual certificate authentication checked
+ * against the SDP fingerprints (RFC 8122 §5), and use_srtp offered or selected (RFC 5764 §4.1).
  *
  * <p>Public methods may be called from any thread and throw only what they document.
  */
@@ -140,12 +149,22 @@ public final class DtlsTransport implements AutoCloseable {
     private final Consumer<DtlsEvent> listener;
     private final BlockingQueue<DtlsEvent> eventQueue = new LinkedBlockingQueue<>();
     private final JcaTlsCrypto crypto;
+    private final SecureRandom random = new SecureRandom();
+    private final int mtu;
     private final AtomicReference<DtlsState> state = new AtomicReference<>(DtlsState.NEW);
 
     private volatile TlsPeer tlsPeer;
     private volatile TlsContext tlsContext;
-    private volatile Exporter exporter;
-    private volatile DTLSTransport dtls;
+    private volatile KeyExporter exporter;
+    /** Bouncy Castle's DTLS 1.2 connection, once connected. */
+    private volatile DatagramTransport dtls;
+    /**
+     * A server's DTLS 1.3 connection: made with the transport, fed datagrams on the caller's thread once started,
+     * dropped (null) when the ClientHello is for the DTLS 1.2 server.
+     */
+    private volatile Dtls13Connection dtls13;
+    private volatile boolean dtls13Started;
+    private volatile String protocolVersion;
     private volatile SrtpProfile selectedSrtpProfile;
     private volatile String certificateFailure;
     private volatile boolean peerSentCloseNotify;
@@ -175,7 +194,12 @@ public final class DtlsTransport implements AutoCloseable {
         this.recordDatagramSize = builder.mtu;
         this.listener = builder.listener;
         this.eventExecutor = builder.listener == null ? null : new SerialExecutor(builder.listenerExecutor);
-        this.crypto = new DtlsCrypto(new SecureRandom());
+        this.crypto = new DtlsCrypto(random);
+        this.mtu = builder.mtu;
+        if (role == DtlsRole.SERVER && builder.dtls13 && Dtls13Server.canUse(certificate)) {
+            this.dtls13 = new Dtls13Connection(new Dtls13Server(certificate, remoteFingerprints, srtpProfiles, random,
+                    mtu, TimeUnit.MILLISECONDS.toNanos(initialRetransmitMillis)), datagrams);
+        }
     }
 
     /**
@@ -199,7 +223,22 @@ public final class DtlsTransport implements AutoCloseable {
         if (!state.compareAndSet(DtlsState.NEW, DtlsState.CONNECTING)) {
             return;
         }
-        thread = Thread.ofVirtual().name("peerlink-dtls-" + THREAD_NUMBER.incrementAndGet()).start(this::run);
+        Dtls13Connection connection = dtls13;
+        if (connection == null) {
+            thread = Thread.ofVirtual().name("peerlink-dtls-" + THREAD_NUMBER.incrementAndGet()).start(this::run);
+            return;
+        }
+        // DTLS 1.3 needs no thread of its own for datagrams: they are handled as they arrive (handleIncoming),
+        // those queued before now first. A virtual thread keeps the retransmission and handshake timers.
+        dtls13Started = true;
+        ByteBuffer early;
+        while (dtls13 == connection && (early = datagrams.poll()) != null) {
+            handleDtls13(connection, early);
+        }
+        if (dtls13 == connection && state.get() == DtlsState.CONNECTING) {
+            thread = Thread.ofVirtual().name("peerlink-dtls13-timer-" + THREAD_NUMBER.incrementAndGet())
+                    .start(() -> runDtls13Timers(connection));
+        }
     }
 
     /**
@@ -220,6 +259,11 @@ public final class DtlsTransport implements AutoCloseable {
         if (now == DtlsState.CLOSED || now == DtlsState.FAILED) {
             return;
         }
+        Dtls13Connection connection = dtls13;
+        if (connection != null && dtls13Started) {
+            handleDtls13(connection, datagram);
+            return;
+        }
         if (!datagrams.offer(datagram)) {
             log.debug("DTLS inbound queue full: dropped a {}-byte datagram", datagram.remaining());
         } else if (draining) {
@@ -236,7 +280,11 @@ public final class DtlsTransport implements AutoCloseable {
      * @throws IllegalArgumentException when the data exceed {@link #maxApplicationDataSize()}
      */
     public boolean send(ByteBuffer data) {
-        DTLSTransport connection = dtls;
+        Dtls13Connection connection13 = dtls13;
+        if (connection13 != null && state.get() == DtlsState.CONNECTED) {
+            return sendDtls13(connection13, data);
+        }
+        DatagramTransport connection = dtls;
         if (connection == null || state.get() != DtlsState.CONNECTED) {
             return false;
         }
@@ -289,7 +337,11 @@ public final class DtlsTransport implements AutoCloseable {
      * {@link #setMaxRecordDatagramSize}'s) less the record's header and AEAD overhead, at most {@link #MAX_PLAINTEXT}.
      */
     public int maxApplicationDataSize() {
-        DTLSTransport connection = dtls;
+        Dtls13Connection connection13 = dtls13;
+        if (connection13 != null) {
+            return connection13.sendLimit();
+        }
+        DatagramTransport connection = dtls;
         if (connection != null) {
             try {
                 return connection.getSendLimit();
@@ -348,7 +400,7 @@ public final class DtlsTransport implements AutoCloseable {
         if (length <= 0) {
             throw new IllegalArgumentException("exported keying material must be at least one byte, not " + length);
         }
-        Exporter keys = exporter;
+        KeyExporter keys = exporter;
         if (keys == null || state.get() != DtlsState.CONNECTED) {
             throw new IllegalStateException("keying material can be exported only from a connected DTLS transport;"
                     + " this one is " + state.get());
@@ -356,12 +408,19 @@ public final class DtlsTransport implements AutoCloseable {
         return keys.export(label, length);
     }
 
+    /** RFC 5705 keying material of a connected transport; {@link #destroy()} forgets the secret behind it. */
+    interface KeyExporter {
+        byte[] export(String label, int length);
+
+        void destroy();
+    }
+
     /**
      * RFC 5705 §4 for DTLS 1.2: PRF(master_secret, label, client_random + server_random)[length]. Bouncy Castle
      * allows its own exporter only inside notifyHandshakeComplete and then forgets the master secret, so this keeps
      * a copy of it (taken there) for the connection's life; {@link #close()} destroys it.
      */
-    private static final class Exporter {
+    private static final class Exporter implements KeyExporter {
         private final TlsSecret masterSecret;
         private final int prfAlgorithm;
         private final byte[] seed;
@@ -376,7 +435,8 @@ public final class DtlsTransport implements AutoCloseable {
             this.seed = Arrays.concatenate(parameters.getClientRandom(), parameters.getServerRandom());
         }
 
-        byte[] export(String label, int length) {
+        @Override
+        public byte[] export(String label, int length) {
             synchronized (this) {
                 if (!masterSecret.isAlive()) {
                     throw new IllegalStateException("the DTLS connection is closed; its keys are gone");
@@ -385,7 +445,8 @@ public final class DtlsTransport implements AutoCloseable {
             }
         }
 
-        void destroy() {
+        @Override
+        public void destroy() {
             synchronized (this) {
                 if (masterSecret.isAlive()) {
                     masterSecret.destroy();
@@ -404,6 +465,11 @@ public final class DtlsTransport implements AutoCloseable {
 
     public DtlsRole role() {
         return role;
+    }
+
+    /** "DTLS 1.3" or "DTLS 1.2", once connected. */
+    public Optional<String> protocolVersion() {
+        return Optional.ofNullable(protocolVersion);
     }
 
     /** The use_srtp profile both sides agreed on, once connected. */
@@ -428,8 +494,12 @@ public final class DtlsTransport implements AutoCloseable {
             return;
         }
         try {
-            DTLSTransport connection = dtls;
-            if (connection != null) {
+            DatagramTransport connection = dtls;
+            Dtls13Connection connection13 = dtls13;
+            if (connection13 != null) {
+                connection13.close(); // close_notify once the client can read it
+                LockSupport.unpark(thread); // the timer thread ends
+            } else if (connection != null) {
                 connection.close(); // close_notify, then closes the datagram transport
             } else if (tlsPeer != null) {
                 tlsPeer.cancel(); // a handshake in progress: BC alerts the peer and closes its record layer
@@ -448,7 +518,7 @@ public final class DtlsTransport implements AutoCloseable {
     // ---------------------------------------------------------------------------------------- virtual thread
 
     private void run() {
-        DTLSTransport connection;
+        DatagramTransport connection;
         try {
             connection = handshake();
         } catch (Throwable e) {
@@ -456,32 +526,17 @@ public final class DtlsTransport implements AutoCloseable {
             return;
         }
         dtls = connection;
-        if (!state.compareAndSet(DtlsState.CONNECTING, DtlsState.CONNECTED)) {
-            closeQuietly(connection); // closed while the handshake finished
-            return;
-        }
+        int overhead = recordOverhead;
         try {
             // Below 2^14 BC's limit is the datagram less header and expansion: one measure holds for every size.
-            recordOverhead = datagrams.getSendLimit() - connection.getSendLimit();
+            overhead = datagrams.getSendLimit() - connection.getSendLimit();
         } catch (IOException e) {
             log.debug("DTLS record overhead unknown: {}", e.toString());
         }
-        // The handshake fragmented at the builder's MTU; records may now fill what setMaxRecordDatagramSize allows.
-        applyRecordDatagramSize();
-        Optional<SrtpKeyingMaterial> keys = Optional.empty();
-        SrtpProfile profile = selectedSrtpProfile;
-        if (profile != null) {
-            try {
-                keys = Optional.of(SrtpKeyingMaterial.split(profile, role, exporter.export(
-                        SrtpKeyingMaterial.EXPORTER_LABEL, SrtpKeyingMaterial.length(profile))));
-            } catch (RuntimeException e) {
-                fail("exporting the SRTP keying material failed: " + describe(e), e);
-                closeQuietly(connection);
-                return;
-            }
+        if (!reportConnected("DTLS 1.2", overhead)) {
+            closeQuietly(connection); // closed while the handshake finished, or no SRTP keys
+            return;
         }
-        log.debug("DTLS connected as {} (SRTP profile {})", role, profile);
-        emit(new DtlsEvent.Connected(Optional.ofNullable(profile), keys));
         if (eventExecutor != null) {
             // With a listener, records are decrypted on its executor as they arrive (drainInbound): the virtual
             // thread's work is done, and each batch of records costs one hand-off instead of two per record.
@@ -494,6 +549,128 @@ public final class DtlsTransport implements AutoCloseable {
             readLoop(connection);
         } catch (Throwable e) {
             ended(e, false);
+        }
+    }
+
+    /**
+     * The handshake is done: CONNECTING becomes CONNECTED, records may fill the datagram size set for them, the SRTP
+     * keys are exported and {@link DtlsEvent.Connected} goes out.
+     *
+     * @return false when the transport was closed meanwhile, or the keys could not be exported (then it failed)
+     */
+    private boolean reportConnected(String version, int overhead) {
+        if (!state.compareAndSet(DtlsState.CONNECTING, DtlsState.CONNECTED)) {
+            return false;
+        }
+        protocolVersion = version;
+        recordOverhead = overhead;
+        // The handshake fragmented at the builder's MTU; records may now fill what setMaxRecordDatagramSize allows.
+        applyRecordDatagramSize();
+        Optional<SrtpKeyingMaterial> keys = Optional.empty();
+        SrtpProfile profile = selectedSrtpProfile;
+        if (profile != null) {
+            try {
+                keys = Optional.of(SrtpKeyingMaterial.split(profile, role, exporter.export(
+                        SrtpKeyingMaterial.EXPORTER_LABEL, SrtpKeyingMaterial.length(profile))));
+            } catch (RuntimeException e) {
+                fail("exporting the SRTP keying material failed: " + describe(e), e);
+                return false;
+            }
+        }
+        log.debug("{} connected as {} (SRTP profile {})", version, role, profile);
+        emit(new DtlsEvent.Connected(Optional.ofNullable(profile), keys));
+        return true;
+    }
+
+    // ------------------------------------------------------------------------------------------------ DTLS 1.3
+
+    /** One datagram for the DTLS 1.3 server, on the caller's thread; what it decrypted goes to the listener. */
+    private void handleDtls13(Dtls13Connection connection, ByteBuffer datagram) {
+        byte[] bytes = new byte[datagram.remaining()];
+        datagram.duplicate().get(bytes);
+        Dtls13Connection.Progress progress;
+        try {
+            progress = connection.handle(bytes, System.nanoTime());
+        } catch (IOException | RuntimeException e) {
+            if (e instanceof TlsFatalAlert alert && (alert.getAlertDescription() == AlertDescription.bad_certificate
+                    || alert.getAlertDescription() == AlertDescription.certificate_required)) {
+                certificateFailure = alert.getMessage(); // the same sentence as from the DTLS 1.2 server
+            }
+            ended(e, state.get() == DtlsState.CONNECTING);
+            return;
+        }
+        switch (progress) {
+            case NOT_OURS -> handOverToDtls12(connection);
+            case HANDSHAKING -> { }
+            case CONNECTED, CLOSED_BY_PEER -> {
+                if (state.get() == DtlsState.CONNECTING && connection.handshakeComplete()) {
+                    selectedSrtpProfile = connection.srtpProfile();
+                    exporter = connection;
+                    if (!reportConnected("DTLS 1.3", Dtls13RecordLayer.CIPHERTEXT_OVERHEAD)) {
+                        connection.close();
+                        return;
+                    }
+                    LockSupport.unpark(thread); // the timer thread's work is done
+                }
+                byte[] data;
+                while ((data = connection.pollApplicationData()) != null) {
+                    emit(new DtlsEvent.DataReceived(ByteBuffer.wrap(data)));
+                }
+                if (progress == Dtls13Connection.Progress.CLOSED_BY_PEER) {
+                    onAlertReceived(AlertLevel.warning, AlertDescription.close_notify);
+                    ended(null, false);
+                }
+            }
+        }
+    }
+
+    /** The ClientHello asked for DTLS 1.2: Bouncy Castle's server takes it, and every datagram after it. */
+    private void handOverToDtls12(Dtls13Connection connection) {
+        dtls13 = null;
+        datagrams.replay(connection.clientHelloDatagrams());
+        thread = Thread.ofVirtual().name("peerlink-dtls-" + THREAD_NUMBER.incrementAndGet()).start(this::run);
+    }
+
+    /** Resends the server's flight when its timer fires (RFC 9147 §5.8), and gives up at the handshake timeout. */
+    private void runDtls13Timers(Dtls13Connection connection) {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(handshakeTimeoutMillis);
+        while (dtls13 == connection && state.get() == DtlsState.CONNECTING) {
+            long now = System.nanoTime();
+            if (now - deadline >= 0) {
+                connection.close();
+                ended(new TlsTimeoutException("handshake timed out"), true);
+                return;
+            }
+            long wakeAt = Math.min(connection.nextTimeoutNanos(), deadline);
+            if (wakeAt - now > 0) {
+                LockSupport.parkNanos(this, wakeAt - now);
+            } else {
+                connection.handleTimeout(now);
+            }
+        }
+    }
+
+    private boolean sendDtls13(Dtls13Connection connection, ByteBuffer data) {
+        int length = data.remaining();
+        int limit = connection.sendLimit();
+        if (length > limit) {
+            throw new IllegalArgumentException("a DTLS record carries at most " + limit + " bytes of application data"
+                    + " with this MTU, not " + length);
+        }
+        try {
+            if (data.hasArray()) {
+                connection.send(data.array(), data.arrayOffset() + data.position(), length);
+            } else {
+                byte[] bytes = new byte[length];
+                data.duplicate().get(bytes);
+                connection.send(bytes, 0, length);
+            }
+            return true;
+        } catch (IOException | RuntimeException e) {
+            if (state.get() == DtlsState.CONNECTED) {
+                fail("sending application data failed: " + describe(e), e);
+            }
+            return false;
         }
     }
 
@@ -510,7 +687,7 @@ public final class DtlsTransport implements AutoCloseable {
      */
     private void drainInbound() {
         drainScheduled.set(false); // a datagram queued from here on schedules another drain
-        DTLSTransport connection = dtls;
+        DatagramTransport connection = dtls;
         if (connection == null || state.get() != DtlsState.CONNECTED) {
             return;
         }
@@ -543,7 +720,7 @@ public final class DtlsTransport implements AutoCloseable {
         }
     }
 
-    private DTLSTransport handshake() throws IOException {
+    private DatagramTransport handshake() throws IOException {
         if (role == DtlsRole.CLIENT) {
             Client client = new Client();
             tlsPeer = client;
@@ -558,7 +735,7 @@ public final class DtlsTransport implements AutoCloseable {
         return protocol.accept(server, datagrams);
     }
 
-    private void readLoop(DTLSTransport connection) throws IOException {
+    private void readLoop(DatagramTransport connection) throws IOException {
         byte[] buffer = new byte[connection.getReceiveLimit()];
         while (state.get() == DtlsState.CONNECTED) {
             int length = connection.receive(buffer, 0, buffer.length, READ_WAIT_MILLIS);
@@ -622,7 +799,7 @@ public final class DtlsTransport implements AutoCloseable {
     }
 
     private void forgetKeys() {
-        Exporter keys = exporter;
+        KeyExporter keys = exporter;
         if (keys != null) {
             keys.destroy();
         }
@@ -642,7 +819,7 @@ public final class DtlsTransport implements AutoCloseable {
         return message == null ? error.getClass().getSimpleName() : message;
     }
 
-    private static void closeQuietly(DTLSTransport connection) {
+    private static void closeQuietly(DatagramTransport connection) {
         try {
             connection.close();
         } catch (IOException | RuntimeException e) {
@@ -952,6 +1129,7 @@ public final class DtlsTransport implements AutoCloseable {
         private Duration initialRetransmitTimeout = Duration.ofSeconds(1);
         private List<SrtpProfile> srtpProfiles = List.of(SrtpProfile.AEAD_AES_128_GCM,
                 SrtpProfile.AES128_CM_HMAC_SHA1_80);
+        private boolean dtls13 = true;
 
         private Builder(DtlsRole role, DtlsCertificate certificate, List<Fingerprint> remoteFingerprints) {
             if (role == null) {
@@ -1015,6 +1193,16 @@ public final class DtlsTransport implements AutoCloseable {
          */
         public Builder srtpProfiles(List<SrtpProfile> value) {
             this.srtpProfiles = List.copyOf(value);
+            return this;
+        }
+
+        /**
+         * Whether a server answers a client that offers DTLS 1.3 (RFC 9147) with DTLS 1.3, as browsers do among
+         * themselves: true by default; false keeps every handshake on DTLS 1.2. A client always speaks DTLS 1.2, and
+         * a server with a certificate other than ECDSA P-256 too.
+         */
+        public Builder dtls13(boolean value) {
+            this.dtls13 = value;
             return this;
         }
 

@@ -2,6 +2,8 @@ package dev.peerlink.dtls;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -25,6 +27,11 @@ final class QueueDatagramTransport implements org.bouncycastle.tls.DatagramTrans
     /** Only on the server side, and only touched by the thread that receives. */
     private final EarlyChangeCipherSpecFilter changeCipherSpecFilter;
     private volatile boolean closed;
+    /**
+     * Datagrams handed back by the DTLS 1.3 server ({@link #replay}), read before the queue. Filled before the
+     * reading thread starts, then only touched by it.
+     */
+    private final ArrayDeque<ByteBuffer> replayed = new ArrayDeque<>();
     /** Set once the handshake is done and the owner's thread drains the queue instead of a blocked reader. */
     private volatile boolean nonBlocking;
     /**
@@ -120,6 +127,8 @@ final class QueueDatagramTransport implements org.bouncycastle.tls.DatagramTrans
                     heldBack = datagram; // BC asks again with a buffer of its size (getReceiveLimit)
                     throw NothingQueued.INSTANCE;
                 }
+            } else if (!replayed.isEmpty()) {
+                datagram = replayed.poll();
             } else {
                 datagram = waitMillis <= 0 ? inbound.poll() : inbound.poll(waitMillis, TimeUnit.MILLISECONDS);
             }
@@ -155,6 +164,24 @@ final class QueueDatagramTransport implements org.bouncycastle.tls.DatagramTrans
         ByteBuffer copy = ByteBuffer.allocate(len);
         copy.put(buf, off, len).flip();
         outbound.accept(copy);
+    }
+
+    /** Hands a datagram the caller will not touch again to the outbound sink, without a copy. */
+    void sendOwned(ByteBuffer datagram) {
+        if (!closed) {
+            outbound.accept(datagram);
+        }
+    }
+
+    /** Datagrams to read before the queue's, in order: a ClientHello the DTLS 1.3 server left to Bouncy Castle. */
+    void replay(List<ByteBuffer> datagrams) {
+        replayed.addAll(datagrams);
+    }
+
+    /** The next queued datagram without waiting, or null: for a DTLS 1.3 server taking what came before it started. */
+    ByteBuffer poll() {
+        ByteBuffer datagram = inbound.poll();
+        return datagram == WAKE_UP ? null : datagram;
     }
 
     @Override

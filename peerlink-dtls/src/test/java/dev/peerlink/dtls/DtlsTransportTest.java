@@ -48,6 +48,9 @@ class DtlsTransportTest {
         assertThat(link.server.state()).isEqualTo(DtlsState.CONNECTED);
         assertThat(clientUp.srtpProfile()).contains(SrtpProfile.AEAD_AES_128_GCM);
         assertThat(serverUp.srtpProfile()).contains(SrtpProfile.AEAD_AES_128_GCM);
+        // Bouncy Castle's client offers DTLS 1.2 only, so our server hands its ClientHello to the DTLS 1.2 server.
+        assertThat(link.client.protocolVersion()).contains("DTLS 1.2");
+        assertThat(link.server.protocolVersion()).contains("DTLS 1.2");
 
         assertThat(link.client.send(text("hello from the client"))).isTrue();
         assertThat(link.server.send(text("hello from the server"))).isTrue();

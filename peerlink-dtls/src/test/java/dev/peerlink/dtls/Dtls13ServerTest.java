@@ -1,0 +1,363 @@
+package dev.peerlink.dtls;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Random;
+import org.bouncycastle.tls.AlertDescription;
+import org.bouncycastle.tls.TlsException;
+import org.bouncycastle.tls.TlsFatalAlert;
+import org.bouncycastle.tls.TlsFatalAlertReceived;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** The DTLS 1.3 server core against {@link Dtls13TestClient}, driven by hand with a virtual clock. */
+class Dtls13ServerTest {
+    private static final long SECOND = 1_000_000_000L;
+    private static DtlsCertificate clientCertificate;
+    private static DtlsCertificate serverCertificate;
+
+    @BeforeAll
+    static void certificates() {
+        clientCertificate = DtlsCertificate.generate();
+        serverCertificate = DtlsCertificate.generate();
+    }
+
+    private static Dtls13Server server() {
+        return server(clientCertificate);
+    }
+
+    private static Dtls13Server server(DtlsCertificate expectedClient) {
+        return new Dtls13Server(serverCertificate, new Fingerprints(List.of(expectedClient.fingerprint())),
+                List.of(SrtpProfile.AES128_CM_HMAC_SHA1_80, SrtpProfile.AEAD_AES_128_GCM), new SecureRandom(), 1200,
+                SECOND);
+    }
+
+    private static Dtls13TestClient client() {
+        return client(new Dtls13TestClient.Options());
+    }
+
+    private static Dtls13TestClient client(Dtls13TestClient.Options options) {
+        return new Dtls13TestClient(clientCertificate, serverCertificate, options);
+    }
+
+    private static List<byte[]> drain(Dtls13Server server) {
+        List<byte[]> out = new ArrayList<>();
+        byte[] datagram;
+        while ((datagram = server.pollTransmit()) != null) {
+            out.add(datagram);
+        }
+        return out;
+    }
+
+    private static void deliver(List<byte[]> datagrams, Dtls13Server server, long now) throws TlsException {
+        for (byte[] datagram : datagrams) {
+            server.handleDatagram(datagram.clone(), 0, datagram.length, now);
+        }
+    }
+
+    private static List<byte[]> deliver(List<byte[]> datagrams, Dtls13TestClient client) throws TlsException {
+        List<byte[]> answers = new ArrayList<>();
+        for (byte[] datagram : datagrams) {
+            answers.addAll(client.handle(datagram));
+        }
+        return answers;
+    }
+
+    /** Runs the handshake to the end; returns the server's last datagrams (its ACK). */
+    private static List<byte[]> handshake(Dtls13Server server, Dtls13TestClient client) throws TlsException {
+        deliver(client.clientHello(), server, 0);
+        List<byte[]> finalFlight = deliver(drain(server), client);
+        deliver(finalFlight, server, 0);
+        List<byte[]> ack = drain(server);
+        deliver(ack, client);
+        return ack;
+    }
+
+    @Test
+    void completesTheHandshakeInOneRoundTripAndAcknowledgesTheClientsFinalFlight() throws Exception {
+        Dtls13Server server = server();
+        Dtls13TestClient client = client();
+
+        deliver(client.clientHello(), server, 0);
+        assertThat(server.phase()).isEqualTo(Dtls13Server.Phase.AWAITING_CLIENT_FLIGHT);
+        List<byte[]> flight = drain(server);
+        assertThat(flight).isNotEmpty().allSatisfy(datagram -> assertThat(datagram.length).isLessThanOrEqualTo(1200));
+        List<byte[]> finalFlight = deliver(flight, client);
+        assertThat(client.serverFinished()).isTrue();
+
+        deliver(finalFlight, server, 0);
+        assertThat(server.phase()).isEqualTo(Dtls13Server.Phase.CONNECTED);
+        deliver(drain(server), client);
+        assertThat(client.acknowledged()).isTrue();
+        assertThat(server.nextTimeoutNanos()).isEqualTo(Long.MAX_VALUE);
+    }
+
+    @Test
+    void bothSidesExportTheSameKeyingMaterialAndAgreeOnTheServersSrtpProfile() throws Exception {
+        Dtls13Server server = server();
+        Dtls13TestClient client = client();
+        handshake(server, client);
+
+        // The server's preference (AES128_CM first) wins among what the client offered.
+        assertThat(server.srtpProfile()).contains(SrtpProfile.AES128_CM_HMAC_SHA1_80);
+        assertThat(client.selectedSrtpProfile()).isEqualTo(SrtpProfile.AES128_CM_HMAC_SHA1_80.id());
+        byte[] serverKeys = server.exportKeyingMaterial(SrtpKeyingMaterial.EXPORTER_LABEL, 60);
+        assertThat(serverKeys).isEqualTo(client.export(SrtpKeyingMaterial.EXPORTER_LABEL, 60));
+        assertThat(server.exportKeyingMaterial("another label", 60)).isNotEqualTo(serverKeys);
+    }
+
+    @Test
+    void carriesApplicationDataBothWaysIncludingEmptyAndFullRecords() throws Exception {
+        Dtls13Server server = server();
+        Dtls13TestClient client = client();
+        handshake(server, client);
+
+        byte[] hello = "hello from the client".getBytes(StandardCharsets.UTF_8);
+        deliver(List.of(client.protect(hello)), server, 0);
+        assertThat(server.pollApplicationData()).isEqualTo(hello);
+
+        byte[] full = new byte[Dtls13RecordLayer.MAX_PLAINTEXT];
+        new Random(7).nextBytes(full);
+        for (byte[] payload : List.of(new byte[0], new byte[] {42}, full)) {
+            deliver(List.of(server.protectApplicationData(payload, 0, payload.length)), client);
+            assertThat(client.pollApplicationData()).isEqualTo(payload);
+        }
+        assertThat(Dtls13Server.maxApplicationDataSize(1200)).isEqualTo(1200 - 22);
+    }
+
+    @Test
+    void manyRecordsKeepTheirSequenceNumbersAcrossTheSixteenBitWireField() throws Exception {
+        Dtls13Server server = server();
+        Dtls13TestClient client = client();
+        handshake(server, client);
+        for (int i = 0; i < 70_000; i++) {
+            byte[] payload = {(byte) i, (byte) (i >>> 8), (byte) (i >>> 16)};
+            deliver(List.of(client.protect(payload)), server, 0);
+            assertThat(server.pollApplicationData()).isEqualTo(payload);
+        }
+    }
+
+    @Test
+    void aCertificateThatDoesNotMatchTheFingerprintFailsWithBadCertificate() throws Exception {
+        Dtls13Server server = server(DtlsCertificate.generate()); // expects someone else
+        Dtls13TestClient client = client();
+        deliver(client.clientHello(), server, 0);
+        List<byte[]> finalFlight = deliver(drain(server), client);
+
+        assertThatThrownBy(() -> deliver(finalFlight, server, 0))
+                .isInstanceOfSatisfying(TlsFatalAlert.class, alert -> {
+                    assertThat(alert.getAlertDescription()).isEqualTo(AlertDescription.bad_certificate);
+                    assertThat(alert.getMessage()).contains("fingerprint");
+                });
+        assertThat(server.phase()).isEqualTo(Dtls13Server.Phase.FAILED);
+        deliver(drain(server), client);
+        assertThat(client.alerts()).containsExactly((int) AlertDescription.bad_certificate);
+        assertThatThrownBy(() -> server.exportKeyingMaterial("x", 16)).isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void aClientWithoutACertificateIsRefused() throws Exception {
+        Dtls13TestClient.Options options = new Dtls13TestClient.Options();
+        options.sendCertificate = false;
+        options.sendCertificateVerify = false;
+        assertFinalFlightRefused(options, AlertDescription.certificate_required);
+    }
+
+    @Test
+    void aCertificateWithoutCertificateVerifyIsRefused() throws Exception {
+        Dtls13TestClient.Options options = new Dtls13TestClient.Options();
+        options.sendCertificateVerify = false; // Certificate, then straight to Finished
+        assertFinalFlightRefused(options, AlertDescription.unexpected_message);
+    }
+
+    @Test
+    void aWrongSignatureIsRefused() throws Exception {
+        Dtls13TestClient.Options options = new Dtls13TestClient.Options();
+        options.corruptSignature = true;
+        assertFinalFlightRefused(options, AlertDescription.decrypt_error);
+    }
+
+    @Test
+    void aWrongFinishedIsRefused() throws Exception {
+        Dtls13TestClient.Options options = new Dtls13TestClient.Options();
+        options.corruptFinished = true;
+        assertFinalFlightRefused(options, AlertDescription.decrypt_error);
+    }
+
+    private static void assertFinalFlightRefused(Dtls13TestClient.Options options, short alert) throws Exception {
+        Dtls13Server server = server();
+        Dtls13TestClient client = client(options);
+        deliver(client.clientHello(), server, 0);
+        List<byte[]> finalFlight = deliver(drain(server), client);
+        assertThatThrownBy(() -> deliver(finalFlight, server, 0))
+                .isInstanceOfSatisfying(TlsFatalAlert.class, e -> assertThat(e.getAlertDescription()).isEqualTo(alert));
+        assertThat(server.phase()).isEqualTo(Dtls13Server.Phase.FAILED);
+        deliver(drain(server), client);
+        assertThat(client.alerts()).containsExactly((int) alert);
+    }
+
+    @Test
+    void aClientHelloWithoutDtls13OrWithoutAnX25519ShareIsLeftForTheDtls12Server() throws Exception {
+        Dtls13TestClient.Options onlyDtls12 = new Dtls13TestClient.Options();
+        onlyDtls12.versions = List.of(0xFEFD);
+        Dtls13TestClient.Options noShare = new Dtls13TestClient.Options();
+        noShare.x25519Share = false;
+        for (Dtls13TestClient.Options options : List.of(onlyDtls12, noShare)) {
+            Dtls13Server server = server();
+            deliver(client(options).clientHello(), server, 0);
+            assertThat(server.phase()).isEqualTo(Dtls13Server.Phase.NOT_OURS);
+            assertThat(drain(server)).isEmpty();
+        }
+    }
+
+    @Test
+    void aClientHelloInSmallFragmentsArrivingBackwardsIsReassembled() throws Exception {
+        Dtls13TestClient.Options options = new Dtls13TestClient.Options();
+        options.mtu = 60; // the ClientHello goes out in many fragments, one datagram each
+        Dtls13TestClient client = client(options);
+        List<byte[]> hello = new ArrayList<>(client.clientHello());
+        assertThat(hello).hasSizeGreaterThan(2);
+        java.util.Collections.reverse(hello);
+        Dtls13Server server = server();
+        deliver(hello, server, 0);
+        assertThat(server.phase()).isEqualTo(Dtls13Server.Phase.AWAITING_CLIENT_FLIGHT);
+        deliver(deliver(drain(server), client), server, 0);
+        assertThat(server.phase()).isEqualTo(Dtls13Server.Phase.CONNECTED);
+    }
+
+    @Test
+    void aLostFlightIsSentAgainInNewRecordsWhenTheTimerFiresAndTheTimerDoubles() throws Exception {
+        Dtls13Server server = server();
+        Dtls13TestClient client = client();
+        deliver(client.clientHello(), server, 0);
+        List<byte[]> lost = drain(server);
+        assertThat(server.nextTimeoutNanos()).isEqualTo(SECOND);
+
+        server.handleTimeout(SECOND - 1);
+        assertThat(drain(server)).isEmpty();
+        server.handleTimeout(SECOND);
+        List<byte[]> again = drain(server);
+        assertThat(again).hasSameSizeAs(lost);
+        assertThat(again.get(0)).isNotEqualTo(lost.get(0)); // new record sequence numbers
+        assertThat(server.nextTimeoutNanos()).isEqualTo(3 * SECOND);
+
+        deliver(deliver(again, client), server, 3 * SECOND);
+        assertThat(server.phase()).isEqualTo(Dtls13Server.Phase.CONNECTED);
+    }
+
+    @Test
+    void aRepeatedClientHelloBringsTheFlightAgainButNotMoreOftenThanEveryFiftyMilliseconds() throws Exception {
+        Dtls13Server server = server();
+        Dtls13TestClient client = client();
+        deliver(client.clientHello(), server, 0);
+        drain(server);
+
+        deliver(client.clientHello(), server, 10_000_000L);
+        assertThat(drain(server)).isEmpty();
+        deliver(client.clientHello(), server, 60_000_000L);
+        List<byte[]> again = drain(server);
+        assertThat(again).isNotEmpty();
+        deliver(deliver(again, client), server, 60_000_000L);
+        assertThat(server.phase()).isEqualTo(Dtls13Server.Phase.CONNECTED);
+    }
+
+    @Test
+    void aRepeatedFinalFlightIsAcknowledgedAgain() throws Exception {
+        Dtls13Server server = server();
+        Dtls13TestClient client = client();
+        deliver(client.clientHello(), server, 0);
+        deliver(deliver(drain(server), client), server, 0);
+        drain(server); // the ACK is lost
+
+        deliver(client.retransmitFinalFlight(), server, 0);
+        List<byte[]> ack = drain(server);
+        assertThat(ack).hasSize(1);
+        deliver(ack, client);
+        assertThat(client.acknowledged()).isTrue();
+    }
+
+    @Test
+    void closeNotifyFromTheClientClosesAndOurCloseSendsOne() throws Exception {
+        Dtls13Server server = server();
+        Dtls13TestClient client = client();
+        handshake(server, client);
+        deliver(List.of(client.alert(1, AlertDescription.close_notify)), server, 0);
+        assertThat(server.peerSentCloseNotify()).isTrue();
+        assertThat(server.phase()).isEqualTo(Dtls13Server.Phase.CLOSED);
+
+        Dtls13Server other = server();
+        Dtls13TestClient otherClient = client();
+        handshake(other, otherClient);
+        other.close();
+        deliver(drain(other), otherClient);
+        assertThat(otherClient.alerts()).containsExactly((int) AlertDescription.close_notify);
+        assertThatThrownBy(() -> other.protectApplicationData(new byte[1], 0, 1))
+                .isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void aFatalAlertFromTheClientFailsTheConnection() throws Exception {
+        Dtls13Server server = server();
+        Dtls13TestClient client = client();
+        handshake(server, client);
+        assertThatThrownBy(() -> deliver(List.of(client.alert(2, AlertDescription.internal_error)), server, 0))
+                .isInstanceOfSatisfying(TlsFatalAlertReceived.class,
+                        e -> assertThat(e.getAlertDescription()).isEqualTo(AlertDescription.internal_error));
+        assertThat(server.phase()).isEqualTo(Dtls13Server.Phase.FAILED);
+        assertThat(server.failure()).contains("internal_error");
+    }
+
+    @Test
+    void tamperedRecordsAreDroppedAndMangledDatagramsNeverThrowAnythingButAnAlert() throws Exception {
+        Dtls13Server server = server();
+        Dtls13TestClient client = client();
+        handshake(server, client);
+        byte[] record = client.protect("intact".getBytes(StandardCharsets.UTF_8));
+        byte[] tampered = record.clone();
+        tampered[tampered.length - 1] ^= 1;
+        deliver(List.of(tampered), server, 0);
+        assertThat(server.pollApplicationData()).isNull(); // failed authentication: dropped (RFC 9147 §4.5.2)
+        assertThat(server.phase()).isEqualTo(Dtls13Server.Phase.CONNECTED);
+
+        Random random = new Random(1);
+        for (int i = 0; i < 3_000; i++) {
+            Dtls13Server fresh = server();
+            Dtls13TestClient freshClient = client();
+            List<byte[]> hello = freshClient.clientHello();
+            byte[] mangled = hello.get(random.nextInt(hello.size())).clone();
+            int changes = 1 + random.nextInt(4);
+            for (int c = 0; c < changes; c++) {
+                mangled[random.nextInt(mangled.length)] = (byte) random.nextInt(256);
+            }
+            byte[] cut = Arrays.copyOf(mangled, random.nextInt(mangled.length + 1));
+            for (byte[] datagram : List.of(mangled, cut)) {
+                try {
+                    fresh.handleDatagram(datagram.clone(), 0, datagram.length, 0);
+                } catch (TlsException expected) {
+                    assertThat(fresh.phase()).isEqualTo(Dtls13Server.Phase.FAILED);
+                }
+            }
+        }
+    }
+
+    @Test
+    void sequenceNumbersAreReconstructedClosestToTheNextExpected() {
+        // RFC 9147 §4.2.2
+        assertThat(Dtls13RecordLayer.reconstruct(-1, 0, 16)).isEqualTo(0);
+        assertThat(Dtls13RecordLayer.reconstruct(0xFFFE, 0xFFFF, 16)).isEqualTo(0xFFFF);
+        assertThat(Dtls13RecordLayer.reconstruct(0xFFFF, 0x0000, 16)).isEqualTo(0x10000);
+        assertThat(Dtls13RecordLayer.reconstruct(0x10002, 0xFFFE, 16)).isEqualTo(0xFFFE); // a late record
+        assertThat(Dtls13RecordLayer.reconstruct(0x1F0, 0x05, 8)).isEqualTo(0x205);
+    }
+
+    @Test
+    void answeringAClientHelloNeedsAP256Certificate() {
+        assertThat(Dtls13Server.canUse(serverCertificate)).isTrue();
+    }
+}
