@@ -204,14 +204,18 @@ public final class PeerConnection implements AutoCloseable {
         });
     }
 
-    /** RFC 8829 §5.3: an answer to the remote offer, {@code a=setup:active} so we are the DTLS client. */
+    /**
+     * RFC 8829 §5.3: an answer to the remote offer; to an {@code actpass} offer with the setup of
+     * {@link PeerConnectionConfig#answeringDtlsRole()} ({@code passive}, the DTLS server, by default).
+     */
     public String createAnswer() {
         return call(() -> {
             checkOpen();
             if (remoteDescription == null || !remoteIsOffer) {
                 throw new IllegalStateException("an answer needs a remote offer; call setRemoteDescription first");
             }
-            return description(DtlsRole.answerSetup(remoteSetup), remoteMedia()).toString();
+            return description(DtlsRole.answerSetup(remoteSetup, config.answeringDtlsRole()), remoteMedia())
+                    .toString();
         });
     }
 
@@ -561,12 +565,19 @@ public final class PeerConnection implements AutoCloseable {
         ice.addRemoteCandidate(IceCandidate.fromSdp(line));
     }
 
+    /** The a=setup of our own description (media-level, else session-level); active when it has none. */
+    private SetupRole localSetup() {
+        MediaDescription media = applicationSection(localDescription, "local");
+        return media.setup().or(localDescription::setup).orElse(SetupRole.ACTIVE);
+    }
+
     /** Once both descriptions are in, the DTLS role is known: build DTLS (RFC 8842 §5). */
     private void startTransportsIfReady() {
         if (dtls != null || localDescription == null || remoteDescription == null) {
             return;
         }
-        dtlsRole = remoteIsOffer ? DtlsRole.forAnswerer(remoteSetup) : DtlsRole.forOfferer(remoteSetup);
+        // An answerer's role is the one its answer states (RFC 8842 §5.3), the offerer's the opposite of that.
+        dtlsRole = remoteIsOffer ? DtlsRole.fromLocalSetup(localSetup()) : DtlsRole.forOfferer(remoteSetup);
         dtls = DtlsTransport.builder(dtlsRole, config.certificate(), remoteFingerprints)
                 .outbound(datagram -> {
                     byte[] bytes = new byte[datagram.remaining()];

@@ -1,6 +1,7 @@
 package dev.peerlink.peer;
 
 import dev.peerlink.dtls.DtlsCertificate;
+import dev.peerlink.dtls.DtlsRole;
 import dev.peerlink.ice.IceTransport;
 import dev.peerlink.ice.IceTransportPolicy;
 import dev.peerlink.ice.netty.IceSession;
@@ -28,10 +29,18 @@ import java.util.Objects;
  *                           loops all peer connections share, set up with the gatherer, ports, mdns and
  *                           insecureTurnTls above (which another factory, such as
  *                           a test's virtual network, does not use)
+ * @param answeringDtlsRole  the DTLS role we take when answering an offer that lets us choose ({@code actpass}, as
+ *                           every WebRTC offer does): {@code SERVER} ({@code a=setup:passive}) by default, because
+ *                           our DTLS server speaks DTLS 1.3 to a browser (a handshake one round trip shorter) while
+ *                           our client speaks DTLS 1.2; {@code CLIENT} ({@code a=setup:active}) answers as browsers
+ *                           do. RFC 5763 §5 allows either and recommends active, so that the handshake can start
+ *                           before the offerer has the answer; with ICE the offerer cannot answer a ClientHello before
+ *                           it has the answer anyway (docs/benchmarks.md has the measurements)
  */
 public record PeerConnectionConfig(List<IceServer> iceServers, IceTransportPolicy iceTransportPolicy,
                                    HostAddressGatherer gatherer, PortPolicy ports, DtlsCertificate certificate,
-                                   boolean mdns, boolean insecureTurnTls, IceTransport.Factory iceTransport) {
+                                   boolean mdns, boolean insecureTurnTls, IceTransport.Factory iceTransport,
+                                   DtlsRole answeringDtlsRole) {
 
     public PeerConnectionConfig {
         iceServers = List.copyOf(iceServers);
@@ -39,6 +48,7 @@ public record PeerConnectionConfig(List<IceServer> iceServers, IceTransportPolic
         Objects.requireNonNull(gatherer, "the host address gatherer is null");
         Objects.requireNonNull(ports, "the port policy is null");
         Objects.requireNonNull(certificate, "the DTLS certificate is null");
+        Objects.requireNonNull(answeringDtlsRole, "the answering DTLS role is null");
         if (iceTransportPolicy == IceTransportPolicy.RELAY
                 && iceServers.stream().flatMap(s -> s.urls().stream()).noneMatch(u -> IceServer.Url.parse(u).turn())) {
             throw new IllegalArgumentException("the ICE transport policy is relay, so at least one TURN server is needed");
@@ -84,6 +94,7 @@ public record PeerConnectionConfig(List<IceServer> iceServers, IceTransportPolic
         private boolean mdns = true;
         private boolean insecureTurnTls;
         private IceTransport.Factory iceTransport;
+        private DtlsRole answeringDtlsRole = DtlsRole.SERVER;
 
         private Builder() {
         }
@@ -144,10 +155,19 @@ public record PeerConnectionConfig(List<IceServer> iceServers, IceTransportPolic
             return this;
         }
 
+        /**
+         * The DTLS role to take when answering an {@code actpass} offer; {@code SERVER} ({@code a=setup:passive}) by
+         * default, see {@link PeerConnectionConfig#answeringDtlsRole()}.
+         */
+        public Builder answeringDtlsRole(DtlsRole value) {
+            this.answeringDtlsRole = Objects.requireNonNull(value, "the answering DTLS role is null");
+            return this;
+        }
+
         public PeerConnectionConfig build() {
             return new PeerConnectionConfig(iceServers, policy, gatherer, ports,
                     certificate != null ? certificate : DtlsCertificate.generate(), mdns, insecureTurnTls,
-                    iceTransport);
+                    iceTransport, answeringDtlsRole);
         }
     }
 }

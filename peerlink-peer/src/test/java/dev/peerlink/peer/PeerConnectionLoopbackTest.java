@@ -157,7 +157,22 @@ class PeerConnectionLoopbackTest {
                 "a=mid:0", "a=sctp-port:5000", "a=max-message-size:262144");
         b = PeerConnection.create(loopback(), bEvents);
         b.setRemoteDescription(offer);
-        assertThat(b.createAnswer()).contains("a=setup:active", "a=mid:0", "a=group:BUNDLE 0");
+        assertThat(b.createAnswer()).contains("a=setup:passive", "a=mid:0", "a=group:BUNDLE 0");
+    }
+
+    @Test
+    void anAnswererConfiguredAsTheDtlsClientAnswersActiveLikeABrowserAndConnects() throws Exception {
+        PeerConnectionConfig browserLike = PeerConnectionConfig.builder()
+                .gatherer(HostAddressGatherer.builder().allowLoopback(true).includeAddress("127.0.0.1/32").build())
+                .mdns(false).answeringDtlsRole(dev.peerlink.dtls.DtlsRole.CLIENT).build();
+        connect(loopback(), browserLike);
+        assertThat(b.localDescription()).hasValueSatisfying(answer -> assertThat(answer).contains("a=setup:active"));
+        Inbox aInbox = Inbox.of(a.createDataChannel("c", DataChannelOptions.DEFAULT));
+        awaitConnected();
+        aInbox.awaitOpen(PATIENCE);
+        DataChannel late = b.createDataChannel("late", DataChannelOptions.DEFAULT);
+        Inbox.of(late).awaitOpen(PATIENCE);
+        assertThat(late.id() % 2).as("the DTLS client (the answerer, a=setup:active) picks even ids").isZero();
     }
 
     @Test
@@ -278,7 +293,7 @@ class PeerConnectionLoopbackTest {
         DataChannel remote = aEvents.remoteChannels.poll(PATIENCE.toSeconds(), java.util.concurrent.TimeUnit.SECONDS);
         assertThat(remote).isNotNull();
         assertThat(remote.label()).isEqualTo("late");
-        assertThat(late.id() % 2).as("the DTLS client (the answerer, a=setup:active) picks even ids").isZero();
+        assertThat(late.id() % 2).as("the DTLS server (the answerer, a=setup:passive) picks odd ids").isOne();
         Inbox remoteInbox = Inbox.of(remote);
         late.send("unreliable");
         assertThat(remoteInbox.next(PATIENCE).text()).isEqualTo("unreliable");
