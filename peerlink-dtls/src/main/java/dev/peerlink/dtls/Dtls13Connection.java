@@ -87,6 +87,7 @@ final class Dtls13Connection implements DtlsTransport.KeyExporter {
                 throw new IOException("the DTLS connection is " + core.phase());
             }
             datagram = core.protectApplicationData(data, off, len);
+            flush(); // a KeyUpdate the core started, if it has sent enough records
         }
         datagrams.sendOwned(ByteBuffer.wrap(datagram));
     }

@@ -25,6 +25,7 @@ final class Dtls13Handshake {
     static final int CERTIFICATE_REQUEST = 13;
     static final int CERTIFICATE_VERIFY = 15;
     static final int FINISHED = 20;
+    static final int KEY_UPDATE = 24;
 
     /** Messages further ahead than this are dropped, not buffered (RFC 9147 §5.2 allows either). */
     private static final int MAX_MESSAGES_AHEAD = 4;

@@ -30,11 +30,15 @@ final class Dtls13RecordLayer {
         boolean record(int type, int epoch, long sequence, byte[] buf, int off, int len) throws TlsException;
     }
 
-    private Dtls13RecordCipher readHandshake;
-    private Dtls13RecordCipher readApplication;
-    private long readHighestHandshake = -1;
-    private long readHighestApplication = -1;
+    /**
+     * The read keys by the epoch's low two bits, as the unified header carries them (RFC 9147 §4.2.2): 2 and 3 during
+     * the handshake; after a KeyUpdate the new epoch takes its slot, and the previous epoch keeps its own for records
+     * that were still on their way.
+     */
+    private final Dtls13RecordCipher[] readByEpochBits = new Dtls13RecordCipher[4];
+    private final long[] readHighest = {-1, -1, -1, -1};
     private Dtls13RecordCipher writeHandshake;
+    /** The current sending epoch's keys once there are application keys (3, then one more per KeyUpdate). */
     private Dtls13RecordCipher writeApplication;
     private long writeSequencePlaintext;
     private long writeSequenceHandshake;
@@ -43,24 +47,34 @@ final class Dtls13RecordLayer {
     private byte[] innerPlaintext = new byte[256];
 
     void readKeys(Dtls13RecordCipher cipher) {
-        if (cipher.epoch == EPOCH_HANDSHAKE) {
-            readHandshake = cipher;
-        } else {
-            readApplication = cipher;
-        }
+        readByEpochBits[cipher.epoch & 0x03] = cipher;
+        readHighest[cipher.epoch & 0x03] = -1;
     }
 
+    /** The keys to send with: the handshake's (epoch 2), then each application epoch's in turn (3, 4, ...). */
     void writeKeys(Dtls13RecordCipher cipher) {
         if (cipher.epoch == EPOCH_HANDSHAKE) {
             writeHandshake = cipher;
         } else {
             writeApplication = cipher;
+            writeSequenceApplication = 0; // RFC 9147 §4.2: sequence numbers start again in each epoch
         }
     }
 
-    /** The highest epoch this side can send in: 3 once it has application keys, 2 with handshake keys, else 0. */
+    /** The highest epoch this side can send in: its application epoch, 2 with handshake keys only, else 0. */
     int writeEpoch() {
-        return writeApplication != null ? EPOCH_APPLICATION : writeHandshake != null ? EPOCH_HANDSHAKE : 0;
+        return writeApplication != null ? writeApplication.epoch : writeHandshake != null ? EPOCH_HANDSHAKE : 0;
+    }
+
+    /** Records sent so far in the current application epoch (what AEAD usage limits count). */
+    long applicationRecordsWritten() {
+        return writeSequenceApplication;
+    }
+
+    /** The sequence number the next record in {@code epoch} will carry. */
+    long nextWriteSequence(int epoch) {
+        return epoch == 0 ? writeSequencePlaintext
+                : epoch == EPOCH_HANDSHAKE ? writeSequenceHandshake : writeSequenceApplication;
     }
 
     /**
@@ -118,9 +132,8 @@ final class Dtls13RecordLayer {
             return -1;
         }
         int consumed = headerLength + recordLength;
-        boolean application = (first & 0x03) == (EPOCH_APPLICATION & 0x03);
-        Dtls13RecordCipher cipher = application ? readApplication
-                : (first & 0x03) == (EPOCH_HANDSHAKE & 0x03) ? readHandshake : null;
+        int slot = first & 0x03;
+        Dtls13RecordCipher cipher = readByEpochBits[slot];
         if (cipher == null || recordLength < Dtls13RecordCipher.MASK_SAMPLE) {
             return consumed; // no keys for that epoch (yet), or too short to carry a mask: dropped
         }
@@ -128,17 +141,12 @@ final class Dtls13RecordLayer {
         System.arraycopy(buf, at, aad, 0, headerLength);
         cipher.applyRecordNumberMask(aad, 1, sequenceLength, buf, ciphertextAt);
         int wireSequence = sequenceLength == 2 ? u16(aad, 1) : aad[1] & 0xFF;
-        long sequence = reconstruct(application ? readHighestApplication : readHighestHandshake, wireSequence,
-                sequenceLength * 8);
+        long sequence = reconstruct(readHighest[slot], wireSequence, sequenceLength * 8);
         int plaintextLength = cipher.open(sequence, aad, 0, headerLength, buf, ciphertextAt, recordLength);
         if (plaintextLength < 0) {
             return consumed; // failed authentication: dropped (RFC 9147 §4.5.2)
         }
-        if (application) {
-            readHighestApplication = Math.max(readHighestApplication, sequence);
-        } else {
-            readHighestHandshake = Math.max(readHighestHandshake, sequence);
-        }
+        readHighest[slot] = Math.max(readHighest[slot], sequence);
         // RFC 8446 §5.4: the content type is the last non-zero byte; zeros after it are padding.
         int typeAt = ciphertextAt + plaintextLength - 1;
         while (typeAt >= ciphertextAt && buf[typeAt] == 0) {
@@ -174,8 +182,8 @@ final class Dtls13RecordLayer {
      */
     int write(int epoch, int type, byte[] content, int off, int len, byte[] out, int at) {
         return epoch == 0 ? writePlaintext(type, content, off, len, out, at)
-                : writeProtected(epoch == EPOCH_APPLICATION ? writeApplication : writeHandshake,
-                        epoch == EPOCH_APPLICATION ? writeSequenceApplication++ : writeSequenceHandshake++,
+                : writeProtected(epoch == EPOCH_HANDSHAKE ? writeHandshake : writeApplication,
+                        epoch == EPOCH_HANDSHAKE ? writeSequenceHandshake++ : writeSequenceApplication++,
                         type, content, off, len, out, at);
     }
 

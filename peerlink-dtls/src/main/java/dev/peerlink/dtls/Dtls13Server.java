@@ -6,6 +6,7 @@ import static dev.peerlink.dtls.Dtls13Handshake.CERTIFICATE_VERIFY;
 import static dev.peerlink.dtls.Dtls13Handshake.CLIENT_HELLO;
 import static dev.peerlink.dtls.Dtls13Handshake.ENCRYPTED_EXTENSIONS;
 import static dev.peerlink.dtls.Dtls13Handshake.FINISHED;
+import static dev.peerlink.dtls.Dtls13Handshake.KEY_UPDATE;
 import static dev.peerlink.dtls.Dtls13Handshake.SERVER_HELLO;
 import static dev.peerlink.dtls.Dtls13RecordLayer.CONTENT_ACK;
 import static dev.peerlink.dtls.Dtls13RecordLayer.CONTENT_ALERT;
@@ -36,7 +37,8 @@ import org.bouncycastle.tls.TlsFatalAlertReceived;
  * <p>It speaks what WebRTC browsers offer (RFC 8827 §6.5): TLS_AES_128_GCM_SHA256, an X25519 key share (so no
  * HelloRetryRequest), our ECDSA P-256 certificate, and a client certificate that must match the remote description's
  * fingerprints (RFC 8122 §5). No PSK, early data, connection IDs or cookie exchange (ICE checks have already proven
- * the client's address, RFC 9147 §5.1), no post-handshake messages. A ClientHello that asks for anything else is left
+ * the client's address, RFC 9147 §5.1); of the post-handshake messages, KeyUpdate both ways (RFC 9147 §8: we update
+ * our own keys when asked and before AES-GCM's record limit). A ClientHello that asks for anything else is left
  * to the DTLS 1.2 server: {@link #phase()} becomes {@link Phase#NOT_OURS} without a byte sent. Records are not checked
  * against replay (§4.5.1 makes that optional; SCTP above discards duplicates).
  *
@@ -53,6 +55,11 @@ final class Dtls13Server {
     private static final long MIN_RESEND_GAP_NANOS = 50_000_000L;
     /** RFC 9147 §5.8.2: the retransmission timer doubles up to 60 s. */
     private static final long MAX_RETRANSMIT_NANOS = 60_000_000_000L;
+    /**
+     * We update our sending keys after this many records of one epoch, well inside AES-GCM's limit of 2^24.5 full
+     * records per key (RFC 9147 §4.5.3, RFC 8446 §5.5).
+     */
+    static final long KEY_UPDATE_AFTER_RECORDS = 1L << 23;
 
     private final DtlsCertificate certificate;
     private final Fingerprints remoteFingerprints;
@@ -74,8 +81,21 @@ final class Dtls13Server {
     private long retransmitInterval;
     private long retransmitAt = Long.MAX_VALUE;
     private long flightSentAt;
-    /** The epoch-2 records that brought the client's final flight: what our ACK lists (RFC 9147 §7). */
-    private final List<Long> clientFlightRecords = new ArrayList<>();
+    /** The records that brought the client's final flight, as {epoch, sequence}: what our ACK of it lists (§7). */
+    private final List<long[]> clientFlightRecords = new ArrayList<>();
+    /** The records that brought post-handshake messages (KeyUpdate) since our last ACK of them. */
+    private final List<long[]> postHandshakeRecords = new ArrayList<>();
+    // RFC 9147 §8 key updates: each side's current application traffic secret and epoch
+    private byte[] clientApplicationSecret;
+    private byte[] serverApplicationSecret;
+    private int readApplicationEpoch = EPOCH_APPLICATION;
+    private int nextMessageSeq;
+    /** Our KeyUpdate until the client acknowledges it, the records that carried it, and when it last went out. */
+    private Dtls13Handshake.Message ownKeyUpdate;
+    private final List<long[]> ownKeyUpdateRecords = new ArrayList<>();
+    private long ownKeyUpdateSentAt;
+    private long lastNowNanos;
+    private long keyUpdateAfterRecords = KEY_UPDATE_AFTER_RECORDS;
     private byte[] clientHandshakeSecret;
     private byte[] clientCertificate;
     private boolean clientCertificateVerified;
@@ -99,6 +119,11 @@ final class Dtls13Server {
         signer.prepare(random);
         X25519.generatePrivateKey(random, keySharePrivate);
         X25519.generatePublicKey(keySharePrivate, 0, keySharePublic, 0);
+    }
+
+    /** For tests: update our sending keys after {@code records} records instead of {@link #KEY_UPDATE_AFTER_RECORDS}. */
+    void keyUpdateAfterRecords(long records) {
+        this.keyUpdateAfterRecords = records;
     }
 
     /** Whether this server can answer with {@code certificate}: it signs with ECDSA P-256 only. */
@@ -168,15 +193,24 @@ final class Dtls13Server {
         if (phase == Phase.NOT_OURS || phase == Phase.CLOSED || phase == Phase.FAILED) {
             return;
         }
+        lastNowNanos = nowNanos;
         try {
             records.read(buf, off, len, (type, epoch, sequence, content, at, length) -> {
                 handleRecord(type, epoch, sequence, content, at, length, nowNanos);
                 return phase != Phase.NOT_OURS && phase != Phase.CLOSED && phase != Phase.FAILED;
             });
             if (ackDue && phase == Phase.CONNECTED) {
-                sendAck();
+                sendAck(clientFlightRecords);
             }
             ackDue = false;
+            if (!postHandshakeRecords.isEmpty() && phase == Phase.CONNECTED) {
+                sendAck(postHandshakeRecords); // RFC 9147 §7: every post-handshake record is acknowledged
+                postHandshakeRecords.clear();
+            }
+            if (ownKeyUpdate != null && phase == Phase.CONNECTED
+                    && nowNanos - ownKeyUpdateSentAt >= initialRetransmitNanos) {
+                sendOwnKeyUpdate(nowNanos); // not acknowledged yet: the record may have been lost
+            }
         } catch (TlsFatalAlert e) {
             if (phase != Phase.FAILED) {
                 throw fatal(e.getAlertDescription(), e.getMessage()); // a decode error: alert the peer too
@@ -190,13 +224,10 @@ final class Dtls13Server {
         switch (type) {
             case CONTENT_HANDSHAKE -> handleHandshake(epoch, sequence, buf, off, len, nowNanos);
             case CONTENT_ALERT -> handleAlert(buf, off, len);
-            case CONTENT_ACK -> {
-                // The client acknowledges parts of our flight (RFC 9147 §7.2); we resend whole flights, so this
-                // changes nothing, and its final flight acknowledges ours anyway.
-            }
+            case CONTENT_ACK -> handleAck(buf, off, len);
             case CONTENT_APPLICATION_DATA -> {
                 // RFC 9147 §5.8.1: application data before the client's Finished is discarded.
-                if (phase == Phase.CONNECTED && epoch == EPOCH_APPLICATION) {
+                if (phase == Phase.CONNECTED && epoch >= EPOCH_APPLICATION) {
                     applicationData.add(Arrays.copyOfRange(buf, off, off + len));
                 }
             }
@@ -234,11 +265,15 @@ final class Dtls13Server {
                 sendFlight(nowNanos);
             } else if (phase == Phase.CONNECTED && epoch == EPOCH_HANDSHAKE) {
                 ackDue = true; // its final flight again: our ACK was lost (§5.8.1 FINISHED state)
+            } else if (phase == Phase.CONNECTED) {
+                postHandshakeRecords.add(new long[] {epoch, sequence}); // a KeyUpdate again: so was our ACK
             }
             return;
         }
         if (received == Dtls13Handshake.Received.NEW && epoch == EPOCH_HANDSHAKE) {
-            clientFlightRecords.add(sequence);
+            clientFlightRecords.add(new long[] {epoch, sequence});
+        } else if (received == Dtls13Handshake.Received.NEW && epoch >= EPOCH_APPLICATION) {
+            postHandshakeRecords.add(new long[] {epoch, sequence});
         }
         Dtls13Handshake.Message message;
         while (phase != Phase.NOT_OURS && (message = inbound.next()) != null) {
@@ -247,9 +282,14 @@ final class Dtls13Server {
     }
 
     private void handleMessage(Dtls13Handshake.Message message, long nowNanos) throws TlsException {
-        // RFC 9147 §6.1: the ClientHello is the client's only epoch-0 message; the rest of its flight is epoch 2.
-        int expectedEpoch = phase == Phase.AWAITING_CLIENT_HELLO ? 0 : EPOCH_HANDSHAKE;
-        if (message.epoch() != expectedEpoch) {
+        // RFC 9147 §6.1: the ClientHello is the client's only epoch-0 message, the rest of its flight is epoch 2,
+        // and post-handshake messages come under application keys.
+        boolean rightEpoch = switch (phase) {
+            case AWAITING_CLIENT_HELLO -> message.epoch() == 0;
+            case AWAITING_CLIENT_FLIGHT -> message.epoch() == EPOCH_HANDSHAKE;
+            default -> message.epoch() >= EPOCH_APPLICATION;
+        };
+        if (!rightEpoch) {
             throw fatal(AlertDescription.unexpected_message, "handshake message type " + message.type()
                     + " in epoch " + message.epoch());
         }
@@ -271,8 +311,13 @@ final class Dtls13Server {
                 answer(hello, nowNanos);
             }
             case AWAITING_CLIENT_FLIGHT -> handleClientFlight(message);
-            default -> throw fatal(AlertDescription.unexpected_message, "handshake message type " + message.type()
-                    + " after the handshake (post-handshake messages are not supported)");
+            default -> {
+                if (message.type() != KEY_UPDATE) {
+                    throw fatal(AlertDescription.unexpected_message, "handshake message type " + message.type()
+                            + " after the handshake (of the post-handshake messages only KeyUpdate is taken)");
+                }
+                handleKeyUpdate(message.body(), nowNanos);
+            }
         }
     }
 
@@ -296,7 +341,7 @@ final class Dtls13Server {
             flight.clear();
             inbound.clear();
             Arrays.fill(clientHandshakeSecret, (byte) 0);
-            sendAck();
+            sendAck(clientFlightRecords);
         }
         transcript.add(message.type(), message.body());
     }
@@ -372,16 +417,17 @@ final class Dtls13Server {
         // RFC 8446 §7.1: the application secrets and the exporter follow from the transcript up to our Finished.
         byte[] masterSecret = Dtls13KeySchedule.masterSecret(handshakeSecret);
         byte[] finishedHash = transcript.hash();
-        records.readKeys(new Dtls13RecordCipher(EPOCH_APPLICATION,
-                Dtls13KeySchedule.deriveSecret(masterSecret, "c ap traffic", finishedHash)));
-        records.writeKeys(new Dtls13RecordCipher(EPOCH_APPLICATION,
-                Dtls13KeySchedule.deriveSecret(masterSecret, "s ap traffic", finishedHash)));
+        clientApplicationSecret = Dtls13KeySchedule.deriveSecret(masterSecret, "c ap traffic", finishedHash);
+        serverApplicationSecret = Dtls13KeySchedule.deriveSecret(masterSecret, "s ap traffic", finishedHash);
+        records.readKeys(new Dtls13RecordCipher(EPOCH_APPLICATION, clientApplicationSecret));
+        records.writeKeys(new Dtls13RecordCipher(EPOCH_APPLICATION, serverApplicationSecret));
         exporterMasterSecret = Dtls13KeySchedule.deriveSecret(masterSecret, "exp master", finishedHash);
         Arrays.fill(handshakeSecret, (byte) 0);
         Arrays.fill(masterSecret, (byte) 0);
         Arrays.fill(serverHandshakeSecret, (byte) 0);
 
         phase = Phase.AWAITING_CLIENT_FLIGHT;
+        nextMessageSeq = flight.size();
         retransmitInterval = initialRetransmitNanos;
         sendFlight(nowNanos);
     }
@@ -409,21 +455,77 @@ final class Dtls13Server {
         retransmitAt = nowNanos + retransmitInterval;
     }
 
-    /** RFC 9147 §7: ACK of the client's final flight, in the highest epoch we send in (3). */
-    private void sendAck() {
-        long[] acknowledged = new long[clientFlightRecords.size()];
-        for (int i = 0; i < acknowledged.length; i++) {
-            acknowledged[i] = clientFlightRecords.get(i);
-        }
-        Arrays.sort(acknowledged); // "in numerically increasing order"
+    /** RFC 9147 §7: an ACK of {@code recordNumbers}, in the highest epoch we send in. */
+    private void sendAck(List<long[]> recordNumbers) {
+        List<long[]> sorted = new ArrayList<>(recordNumbers);
+        sorted.sort((a, b) -> a[0] != b[0] ? Long.compare(a[0], b[0]) : Long.compare(a[1], b[1])); // increasing
         TlsWriter numbers = new TlsWriter();
-        for (int i = 0; i < acknowledged.length; i++) {
-            if (i == 0 || acknowledged[i] != acknowledged[i - 1]) {
-                numbers.u64(EPOCH_HANDSHAKE).u64(acknowledged[i]);
+        long[] previous = null;
+        for (long[] number : sorted) {
+            if (previous == null || previous[0] != number[0] || previous[1] != number[1]) {
+                numbers.u64(number[0]).u64(number[1]);
             }
+            previous = number;
         }
         byte[] ack = new TlsWriter().vector16(numbers.toBytes()).toBytes();
         transmit.add(records.writeDatagram(CONTENT_ACK, ack, 0, ack.length));
+    }
+
+    // ------------------------------------------------------------------------------------------- key update
+
+    /**
+     * RFC 9147 §8, RFC 8446 §4.6.3: the client moves to its next sending epoch; we read it with the next traffic
+     * secret (keeping the old epoch's keys for records still on their way) and answer a request with our own update.
+     */
+    private void handleKeyUpdate(byte[] body, long nowNanos) throws TlsFatalAlert {
+        if (body.length != 1 || (body[0] != 0 && body[0] != 1)) {
+            throw fatal(AlertDescription.illegal_parameter, "a KeyUpdate that is neither update_not_requested nor"
+                    + " update_requested");
+        }
+        clientApplicationSecret = nextTrafficSecret(clientApplicationSecret);
+        readApplicationEpoch++;
+        records.readKeys(new Dtls13RecordCipher(readApplicationEpoch, clientApplicationSecret));
+        if (body[0] == 1 && ownKeyUpdate == null) {
+            startOwnKeyUpdate(nowNanos);
+        }
+    }
+
+    /** RFC 8446 §7.2: application_traffic_secret_N+1 = HKDF-Expand-Label(secret_N, "traffic upd", "", Hash.length). */
+    private static byte[] nextTrafficSecret(byte[] secret) {
+        byte[] next = Dtls13KeySchedule.expandLabel(secret, "traffic upd", new byte[0], Dtls13KeySchedule.HASH_LENGTH);
+        Arrays.fill(secret, (byte) 0);
+        return next;
+    }
+
+    /** Our KeyUpdate; we keep sending with the old keys until the client acknowledges it (RFC 9147 §8). */
+    private void startOwnKeyUpdate(long nowNanos) {
+        ownKeyUpdate = new Dtls13Handshake.Message(KEY_UPDATE, records.writeEpoch(), nextMessageSeq++,
+                new byte[] {0}); // update_not_requested
+        sendOwnKeyUpdate(nowNanos);
+    }
+
+    private void sendOwnKeyUpdate(long nowNanos) {
+        int epoch = ownKeyUpdate.epoch();
+        ownKeyUpdateRecords.add(new long[] {epoch, records.nextWriteSequence(epoch)}); // one small record
+        transmit.addAll(Dtls13Handshake.datagrams(List.of(ownKeyUpdate), records, mtu));
+        ownKeyUpdateSentAt = nowNanos;
+    }
+
+    /** An ACK: once it covers a record of our KeyUpdate, we send with the next epoch's keys. */
+    private void handleAck(byte[] buf, int off, int len) throws TlsFatalAlert {
+        TlsReader numbers = new TlsReader(buf, off, len).sub16();
+        while (numbers.remaining() > 0) {
+            long epoch = numbers.u64();
+            long sequence = numbers.u64();
+            if (ownKeyUpdate != null && ownKeyUpdateRecords.stream().anyMatch(r -> r[0] == epoch && r[1] == sequence)) {
+                serverApplicationSecret = nextTrafficSecret(serverApplicationSecret);
+                records.writeKeys(new Dtls13RecordCipher(records.writeEpoch() + 1, serverApplicationSecret));
+                ownKeyUpdate = null;
+                ownKeyUpdateRecords.clear();
+            }
+        }
+        // ACKs of parts of our handshake flight change nothing: we resend whole flights (§7.2 allows it), and the
+        // client's final flight acknowledges ours anyway.
     }
 
     // ---------------------------------------------------------------------------------------- client flight
@@ -472,6 +574,9 @@ final class Dtls13Server {
         if (phase != Phase.CONNECTED) {
             throw new IllegalStateException("DTLS 1.3 application data can be sent only once connected, not " + phase);
         }
+        if (ownKeyUpdate == null && records.applicationRecordsWritten() >= keyUpdateAfterRecords) {
+            startOwnKeyUpdate(lastNowNanos); // goes out with the next pollTransmit
+        }
         return records.writeDatagram(CONTENT_APPLICATION_DATA, data, off, len);
     }
 
@@ -492,8 +597,10 @@ final class Dtls13Server {
             Arrays.fill(exporterMasterSecret, (byte) 0);
             exporterMasterSecret = null;
         }
-        if (clientHandshakeSecret != null) {
-            Arrays.fill(clientHandshakeSecret, (byte) 0);
+        for (byte[] secret : new byte[][] {clientHandshakeSecret, clientApplicationSecret, serverApplicationSecret}) {
+            if (secret != null) {
+                Arrays.fill(secret, (byte) 0);
+            }
         }
     }
 

@@ -281,11 +281,8 @@ public final class DtlsTransport implements AutoCloseable {
      */
     public boolean send(ByteBuffer data) {
         Dtls13Connection connection13 = dtls13;
-        if (connection13 != null && state.get() == DtlsState.CONNECTED) {
-            return sendDtls13(connection13, data);
-        }
         DatagramTransport connection = dtls;
-        if (connection == null || state.get() != DtlsState.CONNECTED) {
+        if ((connection13 == null && connection == null) || state.get() != DtlsState.CONNECTED) {
             return false;
         }
         int length = data.remaining();
@@ -294,10 +291,23 @@ public final class DtlsTransport implements AutoCloseable {
             throw new IllegalArgumentException("a DTLS record carries at most " + limit + " bytes of application data"
                     + " with this MTU, not " + length);
         }
-        byte[] bytes = new byte[length];
-        data.duplicate().get(bytes);
+        // Both record layers encrypt from the array before send returns, so a heap buffer's is used as it is.
+        byte[] bytes;
+        int offset;
+        if (data.hasArray()) {
+            bytes = data.array();
+            offset = data.arrayOffset() + data.position();
+        } else {
+            bytes = new byte[length];
+            data.duplicate().get(bytes);
+            offset = 0;
+        }
         try {
-            connection.send(bytes, 0, length);
+            if (connection13 != null) {
+                connection13.send(bytes, offset, length);
+            } else {
+                connection.send(bytes, offset, length);
+            }
             return true;
         } catch (IOException | RuntimeException e) {
             if (state.get() == DtlsState.CONNECTED) {
@@ -647,30 +657,6 @@ public final class DtlsTransport implements AutoCloseable {
             } else {
                 connection.handleTimeout(now);
             }
-        }
-    }
-
-    private boolean sendDtls13(Dtls13Connection connection, ByteBuffer data) {
-        int length = data.remaining();
-        int limit = connection.sendLimit();
-        if (length > limit) {
-            throw new IllegalArgumentException("a DTLS record carries at most " + limit + " bytes of application data"
-                    + " with this MTU, not " + length);
-        }
-        try {
-            if (data.hasArray()) {
-                connection.send(data.array(), data.arrayOffset() + data.position(), length);
-            } else {
-                byte[] bytes = new byte[length];
-                data.duplicate().get(bytes);
-                connection.send(bytes, 0, length);
-            }
-            return true;
-        } catch (IOException | RuntimeException e) {
-            if (state.get() == DtlsState.CONNECTED) {
-                fail("sending application data failed: " + describe(e), e);
-            }
-            return false;
         }
     }
 

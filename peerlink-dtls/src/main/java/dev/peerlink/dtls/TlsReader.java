@@ -39,6 +39,16 @@ final class TlsReader {
         return value;
     }
 
+    long u64() throws TlsFatalAlert {
+        need(8);
+        long value = 0;
+        for (int i = 0; i < 8; i++) {
+            value = (value << 8) | (buf[at + i] & 0xFF);
+        }
+        at += 8;
+        return value;
+    }
+
     void skip(int count) throws TlsFatalAlert {
         need(count);
         at += count;

@@ -144,6 +144,76 @@ class Dtls13ServerTest {
     }
 
     @Test
+    void theClientsKeyUpdateIsAcknowledgedAndBothItsEpochsAreRead() throws Exception {
+        Dtls13Server server = server();
+        Dtls13TestClient client = client();
+        handshake(server, client);
+        byte[] late = client.protect(new byte[] {3}); // sent in epoch 3, delivered after the update
+
+        deliver(client.keyUpdate(false), server, 0);
+        List<byte[]> ack = drain(server);
+        assertThat(ack).hasSize(1); // RFC 9147 §8: a KeyUpdate is acknowledged
+        deliver(ack, client);
+        assertThat(client.writeEpoch()).isEqualTo(4);
+
+        deliver(List.of(client.protect(new byte[] {4})), server, 0);
+        assertThat(server.pollApplicationData()).containsExactly(4);
+        deliver(List.of(late), server, 0);
+        assertThat(server.pollApplicationData()).containsExactly(3);
+        assertThat(drain(server)).isEmpty(); // no KeyUpdate of ours: none was requested
+    }
+
+    @Test
+    void anUpdateRequestedGetsOurOwnKeyUpdateAndWeSendWithNewKeysOnceItIsAcknowledged() throws Exception {
+        Dtls13Server server = server();
+        Dtls13TestClient client = client();
+        handshake(server, client);
+
+        deliver(client.keyUpdate(true), server, 0);
+        List<byte[]> ackAndUpdate = drain(server);
+        assertThat(ackAndUpdate).hasSize(2);
+        List<byte[]> clientAck = deliver(ackAndUpdate, client);
+        assertThat(client.readEpoch()).isEqualTo(4);
+        assertThat(clientAck).hasSize(1);
+
+        byte[] beforeAck = {7};
+        deliver(List.of(server.protectApplicationData(beforeAck, 0, 1)), client); // still epoch 3
+        assertThat(client.pollApplicationData()).containsExactly(7);
+        deliver(clientAck, server, 0);
+        byte[] afterAck = {8};
+        deliver(List.of(server.protectApplicationData(afterAck, 0, 1)), client); // epoch 4
+        assertThat(client.pollApplicationData()).containsExactly(8);
+    }
+
+    @Test
+    void afterEnoughRecordsWeUpdateOurKeysAndResendTheUpdateUntilItIsAcknowledged() throws Exception {
+        Dtls13Server server = server();
+        Dtls13TestClient client = client();
+        handshake(server, client);
+        server.keyUpdateAfterRecords(4); // record 0 of epoch 3 was our ACK of the client's final flight
+        for (int i = 0; i < 3; i++) {
+            deliver(List.of(server.protectApplicationData(new byte[] {(byte) i}, 0, 1)), client);
+        }
+        assertThat(drain(server)).isEmpty();
+        byte[] fourth = server.protectApplicationData(new byte[] {3}, 0, 1);
+        List<byte[]> update = drain(server);
+        assertThat(update).hasSize(1);
+        deliver(List.of(fourth), client);
+
+        // Lost: the next datagram from the client a retransmission timer later brings it again.
+        deliver(List.of(client.protect(new byte[] {9})), server, 2 * SECOND);
+        List<byte[]> again = drain(server);
+        assertThat(again).hasSize(1);
+        List<byte[]> clientAck = deliver(again, client);
+        assertThat(client.readEpoch()).isEqualTo(4);
+        deliver(clientAck, server, 2 * SECOND);
+        deliver(List.of(server.protectApplicationData(new byte[] {5}, 0, 1)), client);
+        for (int expected : new int[] {0, 1, 2, 3, 5}) {
+            assertThat(client.pollApplicationData()).containsExactly(expected);
+        }
+    }
+
+    @Test
     void aCertificateThatDoesNotMatchTheFingerprintFailsWithBadCertificate() throws Exception {
         Dtls13Server server = server(DtlsCertificate.generate()); // expects someone else
         Dtls13TestClient client = client();

@@ -49,6 +49,12 @@ final class Dtls13TestClient {
     private int selectedSrtpProfile = -1;
     private boolean serverFinished;
     private boolean acknowledged;
+    private byte[] clientApplicationSecret;
+    private byte[] serverApplicationSecret;
+    private int readEpoch = EPOCH_APPLICATION;
+    private int nextMessageSeq;
+    /** The record {epoch, sequence} of our KeyUpdate, until the server acknowledges it. */
+    private long[] pendingKeyUpdate;
 
     Dtls13TestClient(DtlsCertificate certificate, DtlsCertificate server, Options options) {
         this.certificate = certificate;
@@ -108,9 +114,27 @@ final class Dtls13TestClient {
                     Dtls13Handshake.Message message;
                     while ((message = inbound.next()) != null) {
                         answer.addAll(handleMessage(message));
+                        if (message.type() == Dtls13Handshake.KEY_UPDATE) {
+                            answer.add(ack(epoch, sequence));
+                        }
                     }
                 }
-                case Dtls13RecordLayer.CONTENT_ACK -> acknowledged = epoch == EPOCH_APPLICATION;
+                case Dtls13RecordLayer.CONTENT_ACK -> {
+                    acknowledged = epoch >= EPOCH_APPLICATION;
+                    TlsReader numbers = new TlsReader(buf, off, len).sub16();
+                    while (numbers.remaining() > 0) {
+                        long ackedEpoch = numbers.u64();
+                        long ackedSequence = numbers.u64();
+                        if (pendingKeyUpdate != null && pendingKeyUpdate[0] == ackedEpoch
+                                && pendingKeyUpdate[1] == ackedSequence) {
+                            clientApplicationSecret = Dtls13KeySchedule.expandLabel(clientApplicationSecret,
+                                    "traffic upd", new byte[0], 32);
+                            records.writeKeys(new Dtls13RecordCipher(records.writeEpoch() + 1,
+                                    clientApplicationSecret));
+                            pendingKeyUpdate = null;
+                        }
+                    }
+                }
                 case Dtls13RecordLayer.CONTENT_ALERT -> alerts.add(buf[off + 1] & 0xFF);
                 case Dtls13RecordLayer.CONTENT_APPLICATION_DATA -> applicationData.add(Arrays.copyOfRange(buf, off,
                         off + len));
@@ -182,6 +206,11 @@ final class Dtls13TestClient {
                 transcript.add(message.type(), body);
             }
             case Dtls13Handshake.CERTIFICATE_REQUEST -> transcript.add(message.type(), body);
+            case Dtls13Handshake.KEY_UPDATE -> {
+                serverApplicationSecret = Dtls13KeySchedule.expandLabel(serverApplicationSecret, "traffic upd",
+                        new byte[0], 32);
+                records.readKeys(new Dtls13RecordCipher(++readEpoch, serverApplicationSecret));
+            }
             case Dtls13Handshake.FINISHED -> {
                 if (!MessageDigest.isEqual(body, Dtls13KeySchedule.finishedVerifyData(serverHandshakeSecret,
                         transcript.hash()))) {
@@ -223,12 +252,13 @@ final class Dtls13TestClient {
             finished[0] ^= 1;
         }
         flight.add(new Dtls13Handshake.Message(Dtls13Handshake.FINISHED, EPOCH_HANDSHAKE, messageSeq, finished));
+        nextMessageSeq = messageSeq + 1;
         lastFlight = flight;
         List<byte[]> datagrams = Dtls13Handshake.datagrams(flight, records, options.mtu);
-        records.readKeys(new Dtls13RecordCipher(EPOCH_APPLICATION,
-                Dtls13KeySchedule.deriveSecret(masterSecret, "s ap traffic", finishedHash)));
-        records.writeKeys(new Dtls13RecordCipher(EPOCH_APPLICATION,
-                Dtls13KeySchedule.deriveSecret(masterSecret, "c ap traffic", finishedHash)));
+        serverApplicationSecret = Dtls13KeySchedule.deriveSecret(masterSecret, "s ap traffic", finishedHash);
+        clientApplicationSecret = Dtls13KeySchedule.deriveSecret(masterSecret, "c ap traffic", finishedHash);
+        records.readKeys(new Dtls13RecordCipher(EPOCH_APPLICATION, serverApplicationSecret));
+        records.writeKeys(new Dtls13RecordCipher(EPOCH_APPLICATION, clientApplicationSecret));
         exporterMasterSecret = Dtls13KeySchedule.deriveSecret(masterSecret, "exp master", finishedHash);
         return datagrams;
     }
@@ -236,6 +266,27 @@ final class Dtls13TestClient {
     /** The final flight again, as a client does when no ACK came (RFC 9147 §5.8.1). */
     List<byte[]> retransmitFinalFlight() {
         return Dtls13Handshake.datagrams(lastFlight, records, options.mtu);
+    }
+
+    /** A KeyUpdate (RFC 9147 §8); our sending keys change when the server acknowledges it. */
+    List<byte[]> keyUpdate(boolean requestUpdate) {
+        int epoch = records.writeEpoch();
+        pendingKeyUpdate = new long[] {epoch, records.nextWriteSequence(epoch)};
+        return Dtls13Handshake.datagrams(List.of(new Dtls13Handshake.Message(Dtls13Handshake.KEY_UPDATE, epoch,
+                nextMessageSeq++, new byte[] {(byte) (requestUpdate ? 1 : 0)})), records, options.mtu);
+    }
+
+    private byte[] ack(int epoch, long sequence) {
+        byte[] ack = new TlsWriter().vector16(new TlsWriter().u64(epoch).u64(sequence).toBytes()).toBytes();
+        return records.writeDatagram(Dtls13RecordLayer.CONTENT_ACK, ack, 0, ack.length);
+    }
+
+    int writeEpoch() {
+        return records.writeEpoch();
+    }
+
+    int readEpoch() {
+        return readEpoch;
     }
 
     byte[] protect(byte[] data) {
