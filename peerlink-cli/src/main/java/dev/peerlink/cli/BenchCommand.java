@@ -331,7 +331,7 @@ final class BenchCommand implements Runnable {
                 "The Chromium pairs need chromium and root (Chromium runs in a network namespace the benchmark "
                 + "creates, so no packet leaves the machine)."},
             footer = {"", "Example:",
-                "  peerlink bench datachannel --bytes 134217728 --connects 10"})
+                "  peerlink bench datachannel --bytes 134217728 --connects 30"})
     static final class DataChannels implements Callable<Integer> {
         @Spec
         CommandSpec spec;
@@ -349,8 +349,8 @@ final class BenchCommand implements Runnable {
         int connects = DataChannelBenchmark.Options.DEFAULT_CONNECTS;
 
         @Option(names = "--warmup-connects", paramLabel = "N", description = "Uncounted connects per pair before the "
-                + "timed ones, so the JIT has compiled the handshake code (default ${DEFAULT-VALUE}; 0 times a cold "
-                + "JVM).")
+                + "timed ones, so the JIT has compiled that pair's handshake code (default ${DEFAULT-VALUE}; 0 times "
+                + "a cold JVM).")
         int warmupConnects = DataChannelBenchmark.Options.DEFAULT_WARMUP_CONNECTS;
 
         @Option(names = "--warmup-seconds", paramLabel = "SECONDS", description = "Uncounted java-java connects for "
