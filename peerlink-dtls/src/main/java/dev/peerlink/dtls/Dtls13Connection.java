@@ -12,13 +12,21 @@ import org.bouncycastle.tls.TlsException;
  * one datagram or record and sends what the core produced.
  */
 final class Dtls13Connection implements DtlsTransport.KeyExporter {
-    /** Where the handshake stands after a datagram. */
-    enum Progress { HANDSHAKING, NOT_OURS, CONNECTED, CLOSED_BY_PEER }
+    /**
+     * Where the handshake stands after a datagram. NOT_OURS comes once, for the datagram that completed a ClientHello
+     * the DTLS 1.3 server left alone; HANDED_OVER for any that came after it (the DTLS 1.2 server's to read).
+     */
+    enum Progress { HANDSHAKING, NOT_OURS, HANDED_OVER, CONNECTED, CLOSED_BY_PEER }
+
+    /** The ClientHello datagrams kept for the DTLS 1.2 server: a ClientHello fits in a few; junk is not hoarded. */
+    private static final int MAX_CLIENT_HELLO_DATAGRAMS = 16;
+    private static final int MAX_CLIENT_HELLO_BYTES = 64 * 1024;
 
     private final Dtls13Server core;
     private final QueueDatagramTransport datagrams;
     /** The datagrams read before the ClientHello was complete, for the DTLS 1.2 server if it is not ours. */
     private final List<ByteBuffer> clientHelloDatagrams = new ArrayList<>();
+    private int clientHelloBytes;
 
     Dtls13Connection(Dtls13Server core, QueueDatagramTransport datagrams) {
         this.core = core;
@@ -31,9 +39,14 @@ final class Dtls13Connection implements DtlsTransport.KeyExporter {
      * @throws TlsException when the connection failed (an alert for the peer has been sent)
      */
     synchronized Progress handle(byte[] datagram, long nowNanos) throws TlsException {
+        if (core.phase() == Dtls13Server.Phase.NOT_OURS) {
+            return Progress.HANDED_OVER;
+        }
         boolean awaitingHello = core.phase() == Dtls13Server.Phase.AWAITING_CLIENT_HELLO;
-        if (awaitingHello) {
+        if (awaitingHello && clientHelloDatagrams.size() < MAX_CLIENT_HELLO_DATAGRAMS
+                && clientHelloBytes + datagram.length <= MAX_CLIENT_HELLO_BYTES) {
             clientHelloDatagrams.add(ByteBuffer.wrap(datagram.clone()));
+            clientHelloBytes += datagram.length;
         }
         try {
             core.handleDatagram(datagram, 0, datagram.length, nowNanos);
@@ -43,6 +56,7 @@ final class Dtls13Connection implements DtlsTransport.KeyExporter {
         if (awaitingHello && core.phase() != Dtls13Server.Phase.AWAITING_CLIENT_HELLO
                 && core.phase() != Dtls13Server.Phase.NOT_OURS) {
             clientHelloDatagrams.clear();
+            clientHelloBytes = 0;
         }
         return switch (core.phase()) {
             case NOT_OURS -> Progress.NOT_OURS;
@@ -79,10 +93,17 @@ final class Dtls13Connection implements DtlsTransport.KeyExporter {
         return core.srtpProfile().orElse(null);
     }
 
-    /** One application-data record of {@code data[off, off + len)}, sent at once. */
-    void send(byte[] data, int off, int len) throws IOException {
+    /**
+     * One application-data record of {@code data[off, off + len)}, sent at once.
+     *
+     * @return false when the peer has closed the connection meanwhile (its close_notify): nothing was sent
+     */
+    boolean send(byte[] data, int off, int len) throws IOException {
         byte[] datagram;
         synchronized (this) {
+            if (core.phase() == Dtls13Server.Phase.CLOSED) {
+                return false;
+            }
             if (core.phase() != Dtls13Server.Phase.CONNECTED) {
                 throw new IOException("the DTLS connection is " + core.phase());
             }
@@ -90,6 +111,7 @@ final class Dtls13Connection implements DtlsTransport.KeyExporter {
             flush(); // a KeyUpdate the core started, if it has sent enough records
         }
         datagrams.sendOwned(ByteBuffer.wrap(datagram));
+        return true;
     }
 
     /** The most application data one record takes at the transport's current datagram size. */

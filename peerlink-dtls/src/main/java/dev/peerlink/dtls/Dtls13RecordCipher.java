@@ -36,6 +36,20 @@ final class Dtls13RecordCipher {
         this.trafficSecret = trafficSecret.clone();
     }
 
+    /** Zeroes the secret and the IV and drops the ciphers (the JDK keeps AES keys where they cannot be zeroed). */
+    void forget() {
+        if (trafficSecret != null) {
+            Arrays.fill(trafficSecret, (byte) 0);
+            trafficSecret = null;
+        }
+        if (iv != null) {
+            Arrays.fill(iv, (byte) 0);
+        }
+        key = null;
+        aead = null;
+        recordNumberMask = null;
+    }
+
     private void ready() {
         if (aead != null) {
             return;

@@ -51,6 +51,23 @@ final class Dtls13RecordLayer {
         readHighest[cipher.epoch & 0x03] = -1;
     }
 
+    /** Drops every epoch's keys, read and write; records of a protected epoch are neither read nor written after. */
+    void forget() {
+        for (int slot = 0; slot < readByEpochBits.length; slot++) {
+            if (readByEpochBits[slot] != null) {
+                readByEpochBits[slot].forget();
+                readByEpochBits[slot] = null;
+            }
+        }
+        for (Dtls13RecordCipher cipher : new Dtls13RecordCipher[] {writeHandshake, writeApplication}) {
+            if (cipher != null) {
+                cipher.forget();
+            }
+        }
+        writeHandshake = null;
+        writeApplication = null;
+    }
+
     /** The keys to send with: the handshake's (epoch 2), then each application epoch's in turn (3, 4, ...). */
     void writeKeys(Dtls13RecordCipher cipher) {
         if (cipher.epoch == EPOCH_HANDSHAKE) {
@@ -181,6 +198,9 @@ final class Dtls13RecordLayer {
      * @return the record's length on the wire
      */
     int write(int epoch, int type, byte[] content, int off, int len, byte[] out, int at) {
+        if (epoch == 0 && type == CONTENT_APPLICATION_DATA) {
+            throw new IllegalStateException("application data is never sent unprotected (no keys: closed?)");
+        }
         return epoch == 0 ? writePlaintext(type, content, off, len, out, at)
                 : writeProtected(epoch == EPOCH_HANDSHAKE ? writeHandshake : writeApplication,
                         epoch == EPOCH_HANDSHAKE ? writeSequenceHandshake++ : writeSequenceApplication++,

@@ -60,6 +60,8 @@ final class Dtls13Server {
      * records per key (RFC 9147 §4.5.3, RFC 8446 §5.5).
      */
     static final long KEY_UPDATE_AFTER_RECORDS = 1L << 23;
+    /** The most record numbers we keep for one ACK: RFC 9147 §7 lets an ACK list a subset. */
+    static final int MAX_ACKED_RECORDS = 64;
 
     private final DtlsCertificate certificate;
     private final Fingerprints remoteFingerprints;
@@ -121,7 +123,10 @@ final class Dtls13Server {
         X25519.generatePublicKey(keySharePrivate, 0, keySharePublic, 0);
     }
 
-    /** For tests: update our sending keys after {@code records} records instead of {@link #KEY_UPDATE_AFTER_RECORDS}. */
+    /**
+     * For tests: update our sending keys after {@code records} records instead of {@link #KEY_UPDATE_AFTER_RECORDS}
+     * (and send no more in an epoch after twice as many).
+     */
     void keyUpdateAfterRecords(long records) {
         this.keyUpdateAfterRecords = records;
     }
@@ -221,10 +226,13 @@ final class Dtls13Server {
 
     private void handleRecord(int type, int epoch, long sequence, byte[] buf, int off, int len, long nowNanos)
             throws TlsException {
+        if (epoch == 0 && phase != Phase.AWAITING_CLIENT_HELLO && !takenUnprotected(type, buf, off, len)) {
+            return; // RFC 9147 §4.5.2: anyone on the path can send an unprotected record; it is dropped, never fatal
+        }
         switch (type) {
             case CONTENT_HANDSHAKE -> handleHandshake(epoch, sequence, buf, off, len, nowNanos);
             case CONTENT_ALERT -> handleAlert(buf, off, len);
-            case CONTENT_ACK -> handleAck(buf, off, len);
+            case CONTENT_ACK -> handleAck(epoch, buf, off, len);
             case CONTENT_APPLICATION_DATA -> {
                 // RFC 9147 §5.8.1: application data before the client's Finished is discarded.
                 if (phase == Phase.CONNECTED && epoch >= EPOCH_APPLICATION) {
@@ -235,11 +243,24 @@ final class Dtls13Server {
         }
     }
 
+    /**
+     * Of the unprotected records that come after our ServerHello, only two belong to the handshake: a ClientHello
+     * again (our flight was lost, RFC 9147 §5.8.1) and, before the client has our keys, its alert about our
+     * ServerHello. Once connected, none.
+     */
+    private boolean takenUnprotected(int type, byte[] buf, int off, int len) {
+        if (phase != Phase.AWAITING_CLIENT_FLIGHT) {
+            return false;
+        }
+        boolean clientHelloFragment = type == CONTENT_HANDSHAKE && len >= Dtls13Handshake.HEADER
+                && (buf[off] & 0xFF) == CLIENT_HELLO && Dtls13RecordLayer.u16(buf, off + 4) == 0;
+        return clientHelloFragment || (type == CONTENT_ALERT && len == 2);
+    }
+
     private void handleAlert(byte[] buf, int off, int len) throws TlsException {
         if (len != 2) {
             throw fatal(AlertDescription.decode_error, "an alert record of " + len + " bytes");
         }
-        int level = buf[off] & 0xFF;
         short description = (short) (buf[off + 1] & 0xFF);
         if (description == AlertDescription.close_notify) {
             peerSentCloseNotify = true;
@@ -247,12 +268,14 @@ final class Dtls13Server {
             forgetKeys();
             return;
         }
-        if (level == AlertLevel.fatal || phase != Phase.CONNECTED) {
-            phase = Phase.FAILED;
-            failure = "the peer sent the fatal alert " + AlertDescription.getText(description);
-            forgetKeys();
-            throw new TlsFatalAlertReceived(description);
+        if (description == AlertDescription.user_canceled && phase == Phase.CONNECTED) {
+            return; // RFC 8446 §6.1: a closure alert, which a close_notify follows
         }
+        // RFC 8446 §6: every other alert ends the connection, whatever level it claims.
+        phase = Phase.FAILED;
+        failure = "the peer sent the alert " + AlertDescription.getText(description);
+        forgetKeys();
+        throw new TlsFatalAlertReceived(description);
     }
 
     private void handleHandshake(int epoch, long sequence, byte[] buf, int off, int len, long nowNanos)
@@ -266,14 +289,14 @@ final class Dtls13Server {
             } else if (phase == Phase.CONNECTED && epoch == EPOCH_HANDSHAKE) {
                 ackDue = true; // its final flight again: our ACK was lost (§5.8.1 FINISHED state)
             } else if (phase == Phase.CONNECTED) {
-                postHandshakeRecords.add(new long[] {epoch, sequence}); // a KeyUpdate again: so was our ACK
+                addBounded(postHandshakeRecords, epoch, sequence); // a KeyUpdate again: so was our ACK
             }
             return;
         }
         if (received == Dtls13Handshake.Received.NEW && epoch == EPOCH_HANDSHAKE) {
-            clientFlightRecords.add(new long[] {epoch, sequence});
+            addBounded(clientFlightRecords, epoch, sequence);
         } else if (received == Dtls13Handshake.Received.NEW && epoch >= EPOCH_APPLICATION) {
-            postHandshakeRecords.add(new long[] {epoch, sequence});
+            addBounded(postHandshakeRecords, epoch, sequence);
         }
         Dtls13Handshake.Message message;
         while (phase != Phase.NOT_OURS && (message = inbound.next()) != null) {
@@ -344,6 +367,13 @@ final class Dtls13Server {
             sendAck(clientFlightRecords);
         }
         transcript.add(message.type(), message.body());
+    }
+
+    /** A record number for an ACK; past {@link #MAX_ACKED_RECORDS} the ACK lists a subset (RFC 9147 §7). */
+    private static void addBounded(List<long[]> recordNumbers, long epoch, long sequence) {
+        if (recordNumbers.size() < MAX_ACKED_RECORDS) {
+            recordNumbers.add(new long[] {epoch, sequence});
+        }
     }
 
     private void expect(Dtls13Handshake.Message message, int type) throws TlsFatalAlert {
@@ -506,18 +536,25 @@ final class Dtls13Server {
 
     private void sendOwnKeyUpdate(long nowNanos) {
         int epoch = ownKeyUpdate.epoch();
+        if (ownKeyUpdateRecords.size() == MAX_ACKED_RECORDS) {
+            ownKeyUpdateRecords.remove(0); // an ACK of a send that old is not coming
+        }
         ownKeyUpdateRecords.add(new long[] {epoch, records.nextWriteSequence(epoch)}); // one small record
         transmit.addAll(Dtls13Handshake.datagrams(List.of(ownKeyUpdate), records, mtu));
         ownKeyUpdateSentAt = nowNanos;
     }
 
-    /** An ACK: once it covers a record of our KeyUpdate, we send with the next epoch's keys. */
-    private void handleAck(byte[] buf, int off, int len) throws TlsFatalAlert {
+    /**
+     * An ACK: once it covers a record of our KeyUpdate, we send with the next epoch's keys. Only an ACK under
+     * application keys counts for that (RFC 9147 §7: sent in the highest epoch its sender has).
+     */
+    private void handleAck(int recordEpoch, byte[] buf, int off, int len) throws TlsFatalAlert {
         TlsReader numbers = new TlsReader(buf, off, len).sub16();
         while (numbers.remaining() > 0) {
             long epoch = numbers.u64();
             long sequence = numbers.u64();
-            if (ownKeyUpdate != null && ownKeyUpdateRecords.stream().anyMatch(r -> r[0] == epoch && r[1] == sequence)) {
+            if (ownKeyUpdate != null && recordEpoch >= EPOCH_APPLICATION
+                    && ownKeyUpdateRecords.stream().anyMatch(r -> r[0] == epoch && r[1] == sequence)) {
                 serverApplicationSecret = nextTrafficSecret(serverApplicationSecret);
                 records.writeKeys(new Dtls13RecordCipher(records.writeEpoch() + 1, serverApplicationSecret));
                 ownKeyUpdate = null;
@@ -577,6 +614,12 @@ final class Dtls13Server {
         if (ownKeyUpdate == null && records.applicationRecordsWritten() >= keyUpdateAfterRecords) {
             startOwnKeyUpdate(lastNowNanos); // goes out with the next pollTransmit
         }
+        // Twice the update threshold, 2^24, stays under AES-GCM's limit of 2^24.5 full records per key (RFC 9147
+        // §4.5.3): a client that never acknowledges our KeyUpdate gets its connection ended, not a worn key.
+        if (records.applicationRecordsWritten() >= 2 * keyUpdateAfterRecords) {
+            throw new IllegalStateException("the peer has not acknowledged our KeyUpdate in " + keyUpdateAfterRecords
+                    + " records; these keys must not send more");
+        }
         return records.writeDatagram(CONTENT_APPLICATION_DATA, data, off, len);
     }
 
@@ -591,7 +634,13 @@ final class Dtls13Server {
         forgetKeys();
     }
 
+    /** Zeroes every secret it can and drops the rest; a connection that was still open is closed by it. */
     void forgetKeys() {
+        if (phase == Phase.AWAITING_CLIENT_HELLO || phase == Phase.AWAITING_CLIENT_FLIGHT || phase == Phase.CONNECTED) {
+            phase = Phase.CLOSED; // no keys, no records: never plaintext in their place
+        }
+        records.forget();
+        signer.forget();
         Arrays.fill(keySharePrivate, (byte) 0);
         if (exporterMasterSecret != null) {
             Arrays.fill(exporterMasterSecret, (byte) 0);

@@ -15,6 +15,7 @@ import java.security.spec.PSSParameterSpec;
 import java.security.spec.X509EncodedKeySpec;
 import java.util.Arrays;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
+import org.bouncycastle.asn1.sec.SECObjectIdentifiers;
 import org.bouncycastle.asn1.x509.Certificate;
 import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
 import org.bouncycastle.asn1.x9.X9ECParameters;
@@ -92,6 +93,12 @@ final class Dtls13Signatures {
             kInverse = BigIntegers.modOddInverse(n, k);
         }
 
+        /** Drops a prepared k (its r and inverse are immutable numbers: unreferenced is as far as it goes). */
+        void forget() {
+            r = null;
+            kInverse = null;
+        }
+
         /** The DER-encoded signature of SHA-256({@code content}); prepares a new k first when none is ready. */
         byte[] sign(byte[] content, SecureRandom random) {
             BigInteger n = P256_DOMAIN.getN();
@@ -144,9 +151,14 @@ final class Dtls13Signatures {
         String keyAlgorithm;
         Signature verifier;
         switch (scheme) {
-            case 0x0403, 0x0503 -> {
+            case 0x0503 -> {
+                // RFC 8446 §4.2.3: ecdsa_secp384r1_sha384 is for P-384 keys only (0x0403, P-256, is verified above).
+                if (!key.getAlgorithm().getAlgorithm().equals(X9ObjectIdentifiers.id_ecPublicKey)
+                        || !SECObjectIdentifiers.secp384r1.equals(key.getAlgorithm().getParameters())) {
+                    return false;
+                }
                 keyAlgorithm = "EC";
-                verifier = bc.createSignature(scheme == 0x0403 ? "SHA256withECDSA" : "SHA384withECDSA");
+                verifier = bc.createSignature("SHA384withECDSA");
             }
             case 0x0807 -> {
                 keyAlgorithm = "Ed25519";

@@ -231,10 +231,7 @@ public final class DtlsTransport implements AutoCloseable {
         // DTLS 1.3 needs no thread of its own for datagrams: they are handled as they arrive (handleIncoming),
         // those queued before now first. A virtual thread keeps the retransmission and handshake timers.
         dtls13Started = true;
-        ByteBuffer early;
-        while (dtls13 == connection && (early = datagrams.poll()) != null) {
-            handleDtls13(connection, early);
-        }
+        handleQueuedDtls13(connection);
         if (dtls13 == connection && state.get() == DtlsState.CONNECTING) {
             thread = Thread.ofVirtual().name("peerlink-dtls13-timer-" + THREAD_NUMBER.incrementAndGet())
                     .start(() -> runDtls13Timers(connection));
@@ -242,10 +239,11 @@ public final class DtlsTransport implements AutoCloseable {
     }
 
     /**
-     * A datagram from the peer (first byte 20–63, RFC 7983 §7); others are dropped. The bytes between position and
-     * limit are copied and queued, never waiting: when the queue is full the datagram is dropped, as a full socket
-     * buffer would. Datagrams that arrive before {@link #start()} wait for it (the peer's ClientHello may come
-     * first).
+     * A datagram from the peer (first byte 20–63, RFC 7983 §7); others are dropped. For the DTLS 1.2 side, and before
+     * {@link #start()}, the bytes between position and limit are copied and queued, never waiting: when the queue is
+     * full the datagram is dropped, as a full socket buffer would; datagrams that arrive before {@link #start()} wait
+     * for it (the peer's ClientHello may come first). A started DTLS 1.3 server handles the datagram right here, on
+     * the caller's thread: decrypts it, sends what it answers through the outbound sink and reports what it brought.
      */
     public void handleIncoming(ByteBuffer datagram) {
         if (datagram == null || !datagram.hasRemaining()) {
@@ -268,6 +266,8 @@ public final class DtlsTransport implements AutoCloseable {
             log.debug("DTLS inbound queue full: dropped a {}-byte datagram", datagram.remaining());
         } else if (draining) {
             scheduleDrain();
+        } else if (connection != null && dtls13Started) {
+            handleQueuedDtls13(connection); // start() came in between and may have taken the queue before this one
         }
     }
 
@@ -304,7 +304,9 @@ public final class DtlsTransport implements AutoCloseable {
         }
         try {
             if (connection13 != null) {
-                connection13.send(bytes, offset, length);
+                if (!connection13.send(bytes, offset, length)) {
+                    return false; // the peer's close_notify came first: Closed is on its way, not a failure
+                }
             } else {
                 connection.send(bytes, offset, length);
             }
@@ -611,6 +613,12 @@ public final class DtlsTransport implements AutoCloseable {
         }
         switch (progress) {
             case NOT_OURS -> handOverToDtls12(connection);
+            case HANDED_OVER -> {
+                // After the ClientHello that went to the DTLS 1.2 server (whose replayed datagrams it reads first).
+                if (!datagrams.offer(datagram)) {
+                    log.debug("DTLS inbound queue full: dropped a {}-byte datagram", datagram.remaining());
+                }
+            }
             case HANDSHAKING -> { }
             case CONNECTED, CLOSED_BY_PEER -> {
                 if (state.get() == DtlsState.CONNECTING && connection.handshakeComplete()) {
@@ -634,8 +642,17 @@ public final class DtlsTransport implements AutoCloseable {
         }
     }
 
+    /** The datagrams queued before the DTLS 1.3 server started, in order, unless it handed over to DTLS 1.2. */
+    private void handleQueuedDtls13(Dtls13Connection connection) {
+        ByteBuffer early;
+        while (dtls13 == connection && (early = datagrams.poll()) != null) {
+            handleDtls13(connection, early);
+        }
+    }
+
     /** The ClientHello asked for DTLS 1.2: Bouncy Castle's server takes it, and every datagram after it. */
     private void handOverToDtls12(Dtls13Connection connection) {
+        connection.destroy(); // its key share and prepared signature are of no further use
         dtls13 = null;
         datagrams.replay(connection.clientHelloDatagrams());
         thread = Thread.ofVirtual().name("peerlink-dtls-" + THREAD_NUMBER.incrementAndGet()).start(this::run);

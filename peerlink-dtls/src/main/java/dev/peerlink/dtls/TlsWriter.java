@@ -35,15 +35,24 @@ final class TlsWriter {
     }
 
     TlsWriter vector8(byte[] value) {
-        return u8(value.length).bytes(value);
+        return u8(fitting(value, 8)).bytes(value);
     }
 
     TlsWriter vector16(byte[] value) {
-        return u16(value.length).bytes(value);
+        return u16(fitting(value, 16)).bytes(value);
     }
 
     TlsWriter vector24(byte[] value) {
-        return u24(value.length).bytes(value);
+        return u24(fitting(value, 24)).bytes(value);
+    }
+
+    /** A vector's length must fit its length field (RFC 8446 §3.4); cut short it would misframe what follows. */
+    private static int fitting(byte[] value, int lengthBits) {
+        if (value.length >= 1 << lengthBits) {
+            throw new IllegalArgumentException("a vector of " + value.length + " bytes does not fit a " + lengthBits
+                    + "-bit length");
+        }
+        return value.length;
     }
 
     /** An extension (RFC 8446 §4.2): its type, then its value as a 16-bit vector. */

@@ -384,6 +384,103 @@ class Dtls13ServerTest {
     }
 
     @Test
+    void unprotectedRecordsAfterTheHandshakeAreDroppedWhateverTheySay() throws Exception {
+        Dtls13Server server = server();
+        Dtls13TestClient client = client();
+        handshake(server, client);
+        // RFC 9147 §4.5.2: anyone on the path can send these; none may close or fail the connection or get an answer.
+        byte[] ackOfOurNextRecord = new TlsWriter().vector16(new TlsWriter().u64(3).u64(0).toBytes()).toBytes();
+        byte[] keyUpdate = {Dtls13Handshake.KEY_UPDATE, 0, 0, 1, 0, 9, 0, 0, 0, 0, 0, 1, 0};
+        deliver(List.of(
+                plaintext(Dtls13RecordLayer.CONTENT_ALERT, new byte[] {1, (byte) AlertDescription.close_notify}),
+                plaintext(Dtls13RecordLayer.CONTENT_ALERT, new byte[] {2, (byte) AlertDescription.internal_error}),
+                plaintext(Dtls13RecordLayer.CONTENT_ALERT, new byte[] {2}),
+                plaintext(Dtls13RecordLayer.CONTENT_ACK, ackOfOurNextRecord),
+                plaintext(Dtls13RecordLayer.CONTENT_ACK, new byte[] {0, 9}),
+                plaintext(Dtls13RecordLayer.CONTENT_HANDSHAKE, keyUpdate)), server, 0);
+        assertThat(server.phase()).isEqualTo(Dtls13Server.Phase.CONNECTED);
+        assertThat(drain(server)).isEmpty();
+
+        deliver(List.of(client.protect("still here".getBytes(StandardCharsets.UTF_8))), server, 0);
+        assertThat(server.pollApplicationData()).asString(StandardCharsets.UTF_8).isEqualTo("still here");
+    }
+
+    @Test
+    void anUnprotectedAlertAboutOurServerHelloStillEndsTheHandshake() throws Exception {
+        Dtls13Server server = server();
+        deliver(client().clientHello(), server, 0);
+        drain(server);
+        // Before it has our keys, a client can only say so in plaintext.
+        assertThatThrownBy(() -> deliver(List.of(plaintext(Dtls13RecordLayer.CONTENT_ALERT,
+                new byte[] {2, (byte) AlertDescription.handshake_failure})), server, 0))
+                .isInstanceOf(TlsFatalAlertReceived.class);
+        assertThat(server.phase()).isEqualTo(Dtls13Server.Phase.FAILED);
+    }
+
+    @Test
+    void anErrorAlertEndsTheConnectionWhateverItsLevelButUserCanceledDoesNot() throws Exception {
+        Dtls13Server server = server();
+        Dtls13TestClient client = client();
+        handshake(server, client);
+        deliver(List.of(client.alert(1, AlertDescription.user_canceled)), server, 0);
+        assertThat(server.phase()).isEqualTo(Dtls13Server.Phase.CONNECTED);
+        // RFC 8446 §6: error alerts are fatal whatever level they claim.
+        assertThatThrownBy(() -> deliver(List.of(client.alert(1, AlertDescription.unexpected_message)), server, 0))
+                .isInstanceOf(TlsFatalAlertReceived.class);
+        assertThat(server.phase()).isEqualTo(Dtls13Server.Phase.FAILED);
+    }
+
+    @Test
+    void forgettingTheKeysClosesTheConnectionAndNothingIsReadOrSentAfter() throws Exception {
+        Dtls13Server server = server();
+        Dtls13TestClient client = client();
+        handshake(server, client);
+        server.forgetKeys();
+        assertThat(server.phase()).isEqualTo(Dtls13Server.Phase.CLOSED);
+        assertThatThrownBy(() -> server.protectApplicationData(new byte[1], 0, 1))
+                .isInstanceOf(IllegalStateException.class);
+        deliver(List.of(client.protect(new byte[] {1})), server, 0);
+        assertThat(server.pollApplicationData()).isNull();
+        assertThatThrownBy(() -> server.exportKeyingMaterial("EXTRACTOR-dtls_srtp", 60))
+                .isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
+    void aKeyUpdateNeverAcknowledgedStopsOurSendingAtTwiceTheUpdateThreshold() throws Exception {
+        Dtls13Server server = server();
+        Dtls13TestClient client = client();
+        handshake(server, client);
+        server.keyUpdateAfterRecords(4);
+        int sent = 0;
+        IllegalStateException refused = null;
+        while (refused == null && sent < 100) {
+            try {
+                server.protectApplicationData(new byte[1], 0, 1);
+                sent++;
+            } catch (IllegalStateException e) {
+                refused = e;
+            }
+        }
+        assertThat(refused).hasMessageContaining("not acknowledged our KeyUpdate");
+        // Records so far in the epoch (the ACK of the handshake, our KeyUpdate, these) reached 2 × 4.
+        assertThat(sent).isBetween(4, 8);
+        assertThat(drain(server)).isNotEmpty(); // our KeyUpdate, which the client never gets
+    }
+
+    @Test
+    void vectorsLongerThanTheirLengthFieldAreRefused() {
+        assertThatThrownBy(() -> new TlsWriter().vector8(new byte[256])).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new TlsWriter().vector16(new byte[1 << 16]))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThat(new TlsWriter().vector16(new byte[(1 << 16) - 1]).toBytes()).hasSize((1 << 16) + 1);
+    }
+
+    /** An unprotected (epoch 0) record, as anyone can make one. */
+    private static byte[] plaintext(int type, byte[] content) {
+        return new Dtls13RecordLayer().writeDatagram(type, content, 0, content.length);
+    }
+
+    @Test
     void tamperedRecordsAreDroppedAndMangledDatagramsNeverThrowAnythingButAnAlert() throws Exception {
         Dtls13Server server = server();
         Dtls13TestClient client = client();

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A {@link DtlsTransport} server answering a DTLS 1.3 ClientHello (from {@link Dtls13TestClient}) with DTLS 1.3: the
- * handshake on its virtual thread, then records both ways, keying material, and close_notify.
+ * handshake on the thread that delivers the datagrams, then records both ways, keying material, and close_notify.
  */
 class Dtls13TransportTest {
     private static final Duration PATIENCE = Duration.ofSeconds(20);

@@ -124,8 +124,8 @@ public final class PeerConnection implements AutoCloseable {
     private DtlsTransport dtls;
     /**
      * {@link #dtls} once the datagrams that came before it are queued: ICE's thread then hands DTLS datagrams to it
-     * directly ({@link DtlsTransport#handleIncoming} only queues a copy and may be called from any thread), saving
-     * the peer loop one task per received packet.
+     * directly ({@link DtlsTransport#handleIncoming} may be called from any thread: it queues a copy, or a DTLS 1.3
+     * server handles the datagram there and then), saving the peer loop one task per received packet.
      */
     private volatile DtlsTransport dtlsForIce;
     private final List<byte[]> earlyDtls = new ArrayList<>();
