@@ -107,7 +107,7 @@ final class Dtls13Connection implements DtlsTransport.KeyExporter {
             if (core.phase() != Dtls13Server.Phase.CONNECTED) {
                 throw new IOException("the DTLS connection is " + core.phase());
             }
-            datagram = core.protectApplicationData(data, off, len);
+            datagram = core.protectApplicationData(data, off, len, System.nanoTime());
             flush(); // a KeyUpdate the core started, if it has sent enough records
         }
         datagrams.sendOwned(ByteBuffer.wrap(datagram));

@@ -51,6 +51,15 @@ final class Dtls13RecordLayer {
         readHighest[cipher.epoch & 0x03] = -1;
     }
 
+    /** Drops the read keys of {@code epoch}, if its slot still holds them. */
+    void forgetRead(int epoch) {
+        int slot = epoch & 0x03;
+        if (readByEpochBits[slot] != null && readByEpochBits[slot].epoch == epoch) {
+            readByEpochBits[slot].forget();
+            readByEpochBits[slot] = null;
+        }
+    }
+
     /** Drops every epoch's keys, read and write; records of a protected epoch are neither read nor written after. */
     void forget() {
         for (int slot = 0; slot < readByEpochBits.length; slot++) {

@@ -96,7 +96,6 @@ final class Dtls13Server {
     private Dtls13Handshake.Message ownKeyUpdate;
     private final List<long[]> ownKeyUpdateRecords = new ArrayList<>();
     private long ownKeyUpdateSentAt;
-    private long lastNowNanos;
     private long keyUpdateAfterRecords = KEY_UPDATE_AFTER_RECORDS;
     private byte[] clientHandshakeSecret;
     private byte[] clientCertificate;
@@ -198,7 +197,6 @@ final class Dtls13Server {
         if (phase == Phase.NOT_OURS || phase == Phase.CLOSED || phase == Phase.FAILED) {
             return;
         }
-        lastNowNanos = nowNanos;
         try {
             records.read(buf, off, len, (type, epoch, sequence, content, at, length) -> {
                 handleRecord(type, epoch, sequence, content, at, length, nowNanos);
@@ -212,9 +210,8 @@ final class Dtls13Server {
                 sendAck(postHandshakeRecords); // RFC 9147 §7: every post-handshake record is acknowledged
                 postHandshakeRecords.clear();
             }
-            if (ownKeyUpdate != null && phase == Phase.CONNECTED
-                    && nowNanos - ownKeyUpdateSentAt >= initialRetransmitNanos) {
-                sendOwnKeyUpdate(nowNanos); // not acknowledged yet: the record may have been lost
+            if (phase == Phase.CONNECTED) {
+                resendOwnKeyUpdateIfDue(nowNanos);
             }
         } catch (TlsFatalAlert e) {
             if (phase != Phase.FAILED) {
@@ -505,7 +502,8 @@ final class Dtls13Server {
 
     /**
      * RFC 9147 §8, RFC 8446 §4.6.3: the client moves to its next sending epoch; we read it with the next traffic
-     * secret (keeping the old epoch's keys for records still on their way) and answer a request with our own update.
+     * secret (keeping the old epoch's keys for records still on their way, and forgetting the epoch before that)
+     * and answer a request with our own update.
      */
     private void handleKeyUpdate(byte[] body, long nowNanos) throws TlsFatalAlert {
         if (body.length != 1 || (body[0] != 0 && body[0] != 1)) {
@@ -513,6 +511,9 @@ final class Dtls13Server {
                     + " update_requested");
         }
         clientApplicationSecret = nextTrafficSecret(clientApplicationSecret);
+        if (readApplicationEpoch > EPOCH_APPLICATION) {
+            records.forgetRead(readApplicationEpoch - 1);
+        }
         readApplicationEpoch++;
         records.readKeys(new Dtls13RecordCipher(readApplicationEpoch, clientApplicationSecret));
         if (body[0] == 1 && ownKeyUpdate == null) {
@@ -542,6 +543,16 @@ final class Dtls13Server {
         ownKeyUpdateRecords.add(new long[] {epoch, records.nextWriteSequence(epoch)}); // one small record
         transmit.addAll(Dtls13Handshake.datagrams(List.of(ownKeyUpdate), records, mtu));
         ownKeyUpdateSentAt = nowNanos;
+    }
+
+    /**
+     * Our KeyUpdate again when a retransmission interval has passed without its ACK: its record may have been lost
+     * (RFC 9147 §8). Checked whenever a datagram comes or goes, so no timer is kept after the handshake.
+     */
+    private void resendOwnKeyUpdateIfDue(long nowNanos) {
+        if (ownKeyUpdate != null && nowNanos - ownKeyUpdateSentAt >= initialRetransmitNanos) {
+            sendOwnKeyUpdate(nowNanos);
+        }
     }
 
     /**
@@ -607,12 +618,14 @@ final class Dtls13Server {
      *
      * @throws IllegalStateException when not connected
      */
-    byte[] protectApplicationData(byte[] data, int off, int len) {
+    byte[] protectApplicationData(byte[] data, int off, int len, long nowNanos) {
         if (phase != Phase.CONNECTED) {
             throw new IllegalStateException("DTLS 1.3 application data can be sent only once connected, not " + phase);
         }
         if (ownKeyUpdate == null && records.applicationRecordsWritten() >= keyUpdateAfterRecords) {
-            startOwnKeyUpdate(lastNowNanos); // goes out with the next pollTransmit
+            startOwnKeyUpdate(nowNanos); // goes out with the next pollTransmit
+        } else {
+            resendOwnKeyUpdateIfDue(nowNanos);
         }
         // Twice the update threshold, 2^24, stays under AES-GCM's limit of 2^24.5 full records per key (RFC 9147
         // §4.5.3): a client that never acknowledges our KeyUpdate gets its connection ended, not a worn key.

@@ -125,7 +125,7 @@ class Dtls13ServerTest {
         byte[] full = new byte[Dtls13RecordLayer.MAX_PLAINTEXT];
         new Random(7).nextBytes(full);
         for (byte[] payload : List.of(new byte[0], new byte[] {42}, full)) {
-            deliver(List.of(server.protectApplicationData(payload, 0, payload.length)), client);
+            deliver(List.of(server.protectApplicationData(payload, 0, payload.length, 0)), client);
             assertThat(client.pollApplicationData()).isEqualTo(payload);
         }
         assertThat(Dtls13Server.maxApplicationDataSize(1200)).isEqualTo(1200 - 22);
@@ -161,6 +161,16 @@ class Dtls13ServerTest {
         deliver(List.of(late), server, 0);
         assertThat(server.pollApplicationData()).containsExactly(3);
         assertThat(drain(server)).isEmpty(); // no KeyUpdate of ours: none was requested
+
+        // A second update: epoch 4 is still read for late records, epoch 3's keys are gone.
+        byte[] lateFromFour = client.protect(new byte[] {44});
+        deliver(client.keyUpdate(false), server, 0);
+        deliver(drain(server), client);
+        assertThat(client.writeEpoch()).isEqualTo(5);
+        deliver(List.of(client.protect(new byte[] {5}), lateFromFour, late.clone()), server, 0);
+        assertThat(server.pollApplicationData()).containsExactly(5);
+        assertThat(server.pollApplicationData()).containsExactly(44);
+        assertThat(server.pollApplicationData()).isNull();
     }
 
     @Test
@@ -177,11 +187,11 @@ class Dtls13ServerTest {
         assertThat(clientAck).hasSize(1);
 
         byte[] beforeAck = {7};
-        deliver(List.of(server.protectApplicationData(beforeAck, 0, 1)), client); // still epoch 3
+        deliver(List.of(server.protectApplicationData(beforeAck, 0, 1, 0)), client); // still epoch 3
         assertThat(client.pollApplicationData()).containsExactly(7);
         deliver(clientAck, server, 0);
         byte[] afterAck = {8};
-        deliver(List.of(server.protectApplicationData(afterAck, 0, 1)), client); // epoch 4
+        deliver(List.of(server.protectApplicationData(afterAck, 0, 1, 0)), client); // epoch 4
         assertThat(client.pollApplicationData()).containsExactly(8);
     }
 
@@ -192,10 +202,10 @@ class Dtls13ServerTest {
         handshake(server, client);
         server.keyUpdateAfterRecords(4); // record 0 of epoch 3 was our ACK of the client's final flight
         for (int i = 0; i < 3; i++) {
-            deliver(List.of(server.protectApplicationData(new byte[] {(byte) i}, 0, 1)), client);
+            deliver(List.of(server.protectApplicationData(new byte[] {(byte) i}, 0, 1, 0)), client);
         }
         assertThat(drain(server)).isEmpty();
-        byte[] fourth = server.protectApplicationData(new byte[] {3}, 0, 1);
+        byte[] fourth = server.protectApplicationData(new byte[] {3}, 0, 1, 0);
         List<byte[]> update = drain(server);
         assertThat(update).hasSize(1);
         deliver(List.of(fourth), client);
@@ -207,10 +217,33 @@ class Dtls13ServerTest {
         List<byte[]> clientAck = deliver(again, client);
         assertThat(client.readEpoch()).isEqualTo(4);
         deliver(clientAck, server, 2 * SECOND);
-        deliver(List.of(server.protectApplicationData(new byte[] {5}, 0, 1)), client);
+        deliver(List.of(server.protectApplicationData(new byte[] {5}, 0, 1, 0)), client);
         for (int expected : new int[] {0, 1, 2, 3, 5}) {
             assertThat(client.pollApplicationData()).containsExactly(expected);
         }
+    }
+
+    @Test
+    void ourUnacknowledgedKeyUpdateGoesAgainWithWhatWeSendWhenTheClientSendsNothing() throws Exception {
+        Dtls13Server server = server();
+        Dtls13TestClient client = client();
+        handshake(server, client);
+        server.keyUpdateAfterRecords(10);
+        List<byte[]> update = List.of();
+        for (int i = 0; i < 10 && update.isEmpty(); i++) {
+            server.protectApplicationData(new byte[] {0}, 0, 1, 0); // not delivered
+            update = drain(server);
+        }
+        assertThat(update).hasSize(1); // the KeyUpdate, lost
+        server.protectApplicationData(new byte[] {1}, 0, 1, SECOND / 2);
+        assertThat(drain(server)).isEmpty();
+        server.protectApplicationData(new byte[] {2}, 0, 1, 2 * SECOND);
+        List<byte[]> again = drain(server);
+        assertThat(again).hasSize(1);
+        deliver(deliver(again, client), server, 2 * SECOND);
+        deliver(List.of(server.protectApplicationData(new byte[] {3}, 0, 1, 2 * SECOND)), client);
+        assertThat(client.readEpoch()).isEqualTo(4);
+        assertThat(client.pollApplicationData()).containsExactly(3);
     }
 
     @Test
@@ -367,7 +400,7 @@ class Dtls13ServerTest {
         other.close();
         deliver(drain(other), otherClient);
         assertThat(otherClient.alerts()).containsExactly((int) AlertDescription.close_notify);
-        assertThatThrownBy(() -> other.protectApplicationData(new byte[1], 0, 1))
+        assertThatThrownBy(() -> other.protectApplicationData(new byte[1], 0, 1, 0))
                 .isInstanceOf(IllegalStateException.class);
     }
 
@@ -437,7 +470,7 @@ class Dtls13ServerTest {
         handshake(server, client);
         server.forgetKeys();
         assertThat(server.phase()).isEqualTo(Dtls13Server.Phase.CLOSED);
-        assertThatThrownBy(() -> server.protectApplicationData(new byte[1], 0, 1))
+        assertThatThrownBy(() -> server.protectApplicationData(new byte[1], 0, 1, 0))
                 .isInstanceOf(IllegalStateException.class);
         deliver(List.of(client.protect(new byte[] {1})), server, 0);
         assertThat(server.pollApplicationData()).isNull();
@@ -455,7 +488,7 @@ class Dtls13ServerTest {
         IllegalStateException refused = null;
         while (refused == null && sent < 100) {
             try {
-                server.protectApplicationData(new byte[1], 0, 1);
+                server.protectApplicationData(new byte[1], 0, 1, 0);
                 sent++;
             } catch (IllegalStateException e) {
                 refused = e;
