@@ -5,19 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.ByteBuffer;
 import java.security.SecureRandom;
 import java.util.List;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** The locking driver of the DTLS 1.3 server: what it keeps for, and passes to, the DTLS 1.2 server. */
 class Dtls13ConnectionTest {
-    private static DtlsCertificate clientCertificate;
-    private static DtlsCertificate serverCertificate;
-
-    @BeforeAll
-    static void certificates() {
-        clientCertificate = DtlsCertificate.generate();
-        serverCertificate = DtlsCertificate.generate();
-    }
+    private static final DtlsCertificate clientCertificate = Dtls13TestCertificates.CLIENT;
+    private static final DtlsCertificate serverCertificate = Dtls13TestCertificates.SERVER;
 
     private static Dtls13Connection connection() {
         Dtls13Server core = new Dtls13Server(serverCertificate, new Fingerprints(List.of(clientCertificate.fingerprint())),

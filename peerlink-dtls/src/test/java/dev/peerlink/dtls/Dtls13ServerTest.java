@@ -13,20 +13,13 @@ import org.bouncycastle.tls.AlertDescription;
 import org.bouncycastle.tls.TlsException;
 import org.bouncycastle.tls.TlsFatalAlert;
 import org.bouncycastle.tls.TlsFatalAlertReceived;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** The DTLS 1.3 server core against {@link Dtls13TestClient}, driven by hand with a virtual clock. */
 class Dtls13ServerTest {
     private static final long SECOND = 1_000_000_000L;
-    private static DtlsCertificate clientCertificate;
-    private static DtlsCertificate serverCertificate;
-
-    @BeforeAll
-    static void certificates() {
-        clientCertificate = DtlsCertificate.generate();
-        serverCertificate = DtlsCertificate.generate();
-    }
+    private static final DtlsCertificate clientCertificate = Dtls13TestCertificates.CLIENT;
+    private static final DtlsCertificate serverCertificate = Dtls13TestCertificates.SERVER;
 
     private static Dtls13Server server() {
         return server(clientCertificate);

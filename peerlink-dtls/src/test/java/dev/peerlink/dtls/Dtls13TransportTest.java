@@ -10,7 +10,6 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import org.bouncycastle.tls.AlertDescription;
 import org.bouncycastle.tls.AlertLevel;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -19,13 +18,14 @@ import org.junit.jupiter.api.Test;
  */
 class Dtls13TransportTest {
     private static final Duration PATIENCE = Duration.ofSeconds(20);
-    private static DtlsCertificate clientCertificate;
-    private static DtlsCertificate serverCertificate;
+    private static final DtlsCertificate clientCertificate = Dtls13TestCertificates.CLIENT;
+    private static final DtlsCertificate serverCertificate = Dtls13TestCertificates.SERVER;
 
-    @BeforeAll
-    static void certificates() {
-        clientCertificate = DtlsCertificate.generate();
-        serverCertificate = DtlsCertificate.generate();
+    private record Handshake(Dtls13TestClient client, DtlsEvent.Connected connected) {
+    }
+
+    private static Dtls13TestClient newClient() {
+        return new Dtls13TestClient(clientCertificate, serverCertificate, new Dtls13TestClient.Options());
     }
 
     /** The server transport, with what it sends queued for the test to hand to the client. */
@@ -40,6 +40,14 @@ class Dtls13TransportTest {
 
         void receive(List<byte[]> datagrams) {
             datagrams.forEach(datagram -> transport.handleIncoming(ByteBuffer.wrap(datagram)));
+        }
+
+        /** A default client's handshake with this server, up to the Connected event. */
+        Handshake handshake() throws Exception {
+            Dtls13TestClient client = newClient();
+            receive(client.clientHello());
+            receive(flightTo(client));
+            return new Handshake(client, events.next(DtlsEvent.Connected.class, PATIENCE));
         }
 
         byte[] nextSent() throws InterruptedException {
@@ -64,12 +72,9 @@ class Dtls13TransportTest {
     @Test
     void answersDtls13AndCarriesRecordsBothWays() throws Exception {
         Server server = Server.start();
-        Dtls13TestClient client = new Dtls13TestClient(clientCertificate, serverCertificate,
-                new Dtls13TestClient.Options());
-        server.receive(client.clientHello());
-        server.receive(server.flightTo(client));
-
-        DtlsEvent.Connected connected = server.events().next(DtlsEvent.Connected.class, PATIENCE);
+        Handshake handshake = server.handshake();
+        Dtls13TestClient client = handshake.client();
+        DtlsEvent.Connected connected = handshake.connected();
         assertThat(server.transport().protocolVersion()).contains("DTLS 1.3");
         assertThat(server.transport().state()).isEqualTo(DtlsState.CONNECTED);
         client.handle(server.nextSent());
@@ -100,11 +105,7 @@ class Dtls13TransportTest {
     @Test
     void theClientsCloseNotifyClosesTheTransport() throws Exception {
         Server server = Server.start();
-        Dtls13TestClient client = new Dtls13TestClient(clientCertificate, serverCertificate,
-                new Dtls13TestClient.Options());
-        server.receive(client.clientHello());
-        server.receive(server.flightTo(client));
-        server.events().next(DtlsEvent.Connected.class, PATIENCE);
+        Dtls13TestClient client = server.handshake().client();
 
         server.receive(List.of(client.alert(AlertLevel.warning, AlertDescription.close_notify)));
         assertThat(server.events().next(DtlsEvent.Closed.class, PATIENCE).byPeer()).isTrue();
@@ -117,8 +118,7 @@ class Dtls13TransportTest {
         DtlsTransport transport = DtlsTransport.builder(DtlsRole.SERVER, serverCertificate,
                 List.of(clientCertificate.fingerprint())).outbound(sent::add).build();
         Server server = new Server(transport, sent, new Events(transport));
-        Dtls13TestClient client = new Dtls13TestClient(clientCertificate, serverCertificate,
-                new Dtls13TestClient.Options());
+        Dtls13TestClient client = newClient();
         server.receive(client.clientHello());
         assertThat(sent).isEmpty();
 
@@ -137,8 +137,7 @@ class Dtls13TransportTest {
                 .initialRetransmitTimeout(Duration.ofMillis(100)).handshakeTimeout(Duration.ofMillis(700)).build();
         transport.start();
         Server server = new Server(transport, sent, new Events(transport));
-        server.receive(new Dtls13TestClient(clientCertificate, serverCertificate, new Dtls13TestClient.Options())
-                .clientHello());
+        server.receive(newClient().clientHello());
 
         DtlsEvent.Failed failed = server.events().next(DtlsEvent.Failed.class, PATIENCE);
         assertThat(failed.reason()).contains("the DTLS handshake failed", "no answer from the peer within 700 ms");
@@ -154,8 +153,7 @@ class Dtls13TransportTest {
                 List.of(clientCertificate.fingerprint())).outbound(sent::add).dtls13(false).build();
         transport.start();
         Server server = new Server(transport, sent, new Events(transport));
-        server.receive(new Dtls13TestClient(clientCertificate, serverCertificate, new Dtls13TestClient.Options())
-                .clientHello());
+        server.receive(newClient().clientHello());
 
         byte[] serverHello = server.nextSent();
         // A DTLSPlaintext handshake record (RFC 6347 §4.1) with a ServerHello whose version is DTLS 1.2 (RFC 6347
@@ -178,8 +176,7 @@ class Dtls13TransportTest {
                 List.of(someoneElse.fingerprint())).outbound(sent::add).build();
         transport.start();
         Server server = new Server(transport, sent, new Events(transport));
-        Dtls13TestClient client = new Dtls13TestClient(clientCertificate, serverCertificate,
-                new Dtls13TestClient.Options());
+        Dtls13TestClient client = newClient();
         server.receive(client.clientHello());
         server.receive(server.flightTo(client));
 
