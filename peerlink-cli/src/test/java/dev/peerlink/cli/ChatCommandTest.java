@@ -26,9 +26,6 @@ import org.junit.jupiter.params.provider.ValueSource;
 /** peerlink chat: two in-process chat peers through a loopback server; and the CLI peers' mistakes. */
 class ChatCommandTest {
     private static final Duration PATIENCE = Duration.ofSeconds(60);
-    /** Each in-process CLI on a thread of its own (the common pool may have a single thread on a small machine). */
-    private static final java.util.concurrent.Executor OWN_THREAD = task -> Thread.ofPlatform().daemon()
-            .start(task);
 
     private static ServerConfig onLoopback() {
         return new ServerConfig(List.of("127.0.0.1"), 0, 0, 0, null, null, false, false, true, true, "peerlink",
@@ -46,7 +43,7 @@ class ChatCommandTest {
             PipedInputStream stdin = new PipedInputStream(keyboard);
             exit = CompletableFuture.supplyAsync(() -> PeerlinkCli.run(new String[] {"chat", "--server", url,
                 "--room", "talk", "--name", name, "--host-address", "127.0.0.1", "--timeout", "60"}, stdin,
-                    new PrintWriter(out, true), new PrintWriter(err, true)), OWN_THREAD);
+                    new PrintWriter(out, true), new PrintWriter(err, true)), CliRunner.OWN_THREAD);
         }
 
         void type(String line) throws IOException {

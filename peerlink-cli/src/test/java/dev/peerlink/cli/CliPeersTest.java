@@ -26,7 +26,9 @@ class CliPeersTest {
 
     /**
      * Repeated in one JVM, each run on a new server: a second pair once stalled on its signaling connect (the JDK
-     * WebSocket's handshake needed a free common-pool worker) or failed ICE (candidates sent before the offer).
+     * WebSocket's handshake needed a free common-pool worker) or failed ICE (candidates sent before the offer). The
+     * two CLIs run on threads of their own: on the common pool, which has one thread on two cores, a third run once
+     * had the sender start only after the receiver had given up.
      */
     @RepeatedTest(3)
     void aFileCrossesFromSendToReceiveIntact() throws Exception {
@@ -39,10 +41,10 @@ class CliPeersTest {
             String url = server.signalingUri().orElseThrow().toString();
             CompletableFuture<CliRunner> receive = CompletableFuture.supplyAsync(() -> CliRunner.run("receive",
                     "--server", url, "--room", "files", "--name", "bob", "--out", out.toString(),
-                    "--host-address", "127.0.0.1", "--timeout", "60"));
+                    "--host-address", "127.0.0.1", "--timeout", "60"), CliRunner.OWN_THREAD);
             CompletableFuture<CliRunner> send = CompletableFuture.supplyAsync(() -> CliRunner.run("send",
                     source.toString(), "--server", url, "--room", "files", "--name", "alice",
-                    "--host-address", "127.0.0.1", "--timeout", "60"));
+                    "--host-address", "127.0.0.1", "--timeout", "60"), CliRunner.OWN_THREAD);
             CliRunner received = receive.get(120, TimeUnit.SECONDS);
             CliRunner sent = send.get(120, TimeUnit.SECONDS);
             String both = "receive: " + received.err() + "\nsend: " + sent.err();

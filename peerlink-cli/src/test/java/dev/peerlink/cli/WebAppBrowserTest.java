@@ -41,9 +41,6 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class WebAppBrowserTest {
     private static final Duration PATIENCE = Duration.ofSeconds(60);
-    /** Each in-process CLI on a thread of its own (the common pool may have a single thread on a small machine). */
-    private static final java.util.concurrent.Executor OWN_THREAD = task -> Thread.ofPlatform().daemon()
-            .start(task);
     /** Raw host addresses instead of mDNS names, and a window big enough for a readable screenshot. */
     private static final List<String> FLAGS = List.of("--disable-features=WebRtcHideLocalIpsWithMdns",
             "--window-size=1280,1400");
@@ -222,7 +219,7 @@ class WebAppBrowserTest {
         join(page, "files", "web", false);
         CompletableFuture<CliRunner> receive = CompletableFuture.supplyAsync(() -> CliRunner.run("receive",
                 "--server", signalingUrl(), "--room", "files", "--name", "cli", "--out", out.toString(),
-                "--host-address", namespace.hostAddress().getHostAddress(), "--timeout", "60"), OWN_THREAD);
+                "--host-address", namespace.hostAddress().getHostAddress(), "--timeout", "60"), CliRunner.OWN_THREAD);
         await().atMost(PATIENCE).until(() -> page.evaluate("peerlink.state.peers.includes('cli')").asBoolean());
         page.evaluate("peerlink.call('cli').then(() => 'calling')"); // what the page's Connect button does
         awaitChatOpen(page);
@@ -273,7 +270,7 @@ class WebAppBrowserTest {
         CompletableFuture<Integer> chat = CompletableFuture.supplyAsync(() -> PeerlinkCli.run(new String[] {"chat",
             "--server", signalingUrl(), "--room", "talk", "--name", "cli", "--host-address",
             namespace.hostAddress().getHostAddress(), "--timeout", "60"}, stdin, new PrintWriter(out, true),
-                new PrintWriter(err, true)), OWN_THREAD);
+                new PrintWriter(err, true)), CliRunner.OWN_THREAD);
         awaitChatOpen(page);
         await().atMost(PATIENCE).until(() -> err.toString().contains("connected to web"));
         page.evaluate("peerlink.sendChat('hello from the browser') || 'sent'");
@@ -360,7 +357,7 @@ class WebAppBrowserTest {
                 namespace.hostAddress().getHostAddress(), "--timeout", "60"));
         command.addAll(List.of(extraOptions));
         CompletableFuture<CliRunner> receive = CompletableFuture.supplyAsync(() -> CliRunner.run(
-                command.toArray(String[]::new)), OWN_THREAD);
+                command.toArray(String[]::new)), CliRunner.OWN_THREAD);
         await().atMost(PATIENCE).until(() -> page.evaluate("peerlink.state.peers.includes('cli')").asBoolean());
         page.evaluate("peerlink.call('cli').then(() => 'calling')");
         awaitChatOpen(page);
