@@ -69,9 +69,8 @@ final class Dtls13Server {
     private final SecureRandom random;
     private final int mtu;
     private final long initialRetransmitNanos;
-    private final Dtls13Signatures.P256Signer signer;
-    private final byte[] keySharePrivate = new byte[X25519.SCALAR_SIZE];
-    private final byte[] keySharePublic = new byte[X25519.POINT_SIZE];
+    /** Our key share and signature nonce, made before the ClientHello came. */
+    private final Dtls13ServerSecrets secrets;
 
     private Phase phase = Phase.AWAITING_CLIENT_HELLO;
     private final ArrayDeque<byte[]> transmit = new ArrayDeque<>();
@@ -110,16 +109,20 @@ final class Dtls13Server {
 
     Dtls13Server(DtlsCertificate certificate, Fingerprints remoteFingerprints, List<SrtpProfile> srtpProfiles,
                  SecureRandom random, int mtu, long initialRetransmitNanos) {
+        this(certificate, remoteFingerprints, srtpProfiles, random, mtu, initialRetransmitNanos, null);
+    }
+
+    /** With {@code prepared} secrets when they are for {@code certificate} and not taken yet; else it makes its own. */
+    Dtls13Server(DtlsCertificate certificate, Fingerprints remoteFingerprints, List<SrtpProfile> srtpProfiles,
+                 SecureRandom random, int mtu, long initialRetransmitNanos, Dtls13ServerSecrets prepared) {
         this.certificate = certificate;
         this.remoteFingerprints = remoteFingerprints;
         this.srtpProfiles = List.copyOf(srtpProfiles);
         this.random = random;
         this.mtu = mtu;
         this.initialRetransmitNanos = initialRetransmitNanos;
-        this.signer = new Dtls13Signatures.P256Signer(certificate.privateKey());
-        signer.prepare(random);
-        X25519.generatePrivateKey(random, keySharePrivate);
-        X25519.generatePublicKey(keySharePrivate, 0, keySharePublic, 0);
+        this.secrets = prepared != null && prepared.certificate == certificate && prepared.take() ? prepared
+                : Dtls13ServerSecrets.generate(certificate, random);
     }
 
     /**
@@ -385,8 +388,8 @@ final class Dtls13Server {
     /** RFC 8446 §4.1.3–§4.4.4: ServerHello, then EncryptedExtensions … Finished under the handshake keys. */
     private void answer(Dtls13ClientHello hello, long nowNanos) throws TlsFatalAlert {
         byte[] shared = new byte[X25519.POINT_SIZE];
-        boolean agreed = X25519.calculateAgreement(keySharePrivate, 0, hello.x25519Share(), 0, shared, 0);
-        Arrays.fill(keySharePrivate, (byte) 0);
+        boolean agreed = X25519.calculateAgreement(secrets.keySharePrivate, 0, hello.x25519Share(), 0, shared, 0);
+        Arrays.fill(secrets.keySharePrivate, (byte) 0);
         if (!agreed) {
             throw fatal(AlertDescription.illegal_parameter, "the client's X25519 key share is a low-order point");
         }
@@ -396,7 +399,7 @@ final class Dtls13Server {
         random.nextBytes(serverRandom);
         byte[] extensions = new TlsWriter()
                 .extension(43, new TlsWriter().u16(Dtls13ClientHello.DTLS13).toBytes()) // supported_versions
-                .extension(51, new TlsWriter().u16(Dtls13ClientHello.X25519).vector16(keySharePublic).toBytes())
+                .extension(51, new TlsWriter().u16(Dtls13ClientHello.X25519).vector16(secrets.keySharePublic).toBytes())
                 .toBytes();
         // RFC 9147 §5.4: legacy_version {254, 253}; the session id echoed (§5.3 has the client send none).
         addToFlight(SERVER_HELLO, 0, new TlsWriter().u16(0xFEFD).bytes(serverRandom)
@@ -434,7 +437,8 @@ final class Dtls13Server {
         addToFlight(CERTIFICATE, EPOCH_HANDSHAKE, new TlsWriter().u8(0)
                 .vector24(new TlsWriter().vector24(der).u16(0).toBytes()).toBytes());
 
-        byte[] signature = signer.sign(Dtls13Signatures.certificateVerifyContent(true, transcript.hash()), random);
+        byte[] signature = secrets.signer.sign(Dtls13Signatures.certificateVerifyContent(true, transcript.hash()),
+                random);
         addToFlight(CERTIFICATE_VERIFY, EPOCH_HANDSHAKE, new TlsWriter().u16(Dtls13Signatures.ECDSA_SECP256R1_SHA256)
                 .vector16(signature).toBytes());
 
@@ -653,8 +657,7 @@ final class Dtls13Server {
             phase = Phase.CLOSED; // no keys, no records: never plaintext in their place
         }
         records.forget();
-        signer.forget();
-        Arrays.fill(keySharePrivate, (byte) 0);
+        secrets.forget();
         if (exporterMasterSecret != null) {
             Arrays.fill(exporterMasterSecret, (byte) 0);
             exporterMasterSecret = null;

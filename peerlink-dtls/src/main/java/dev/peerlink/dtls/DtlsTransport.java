@@ -198,7 +198,7 @@ public final class DtlsTransport implements AutoCloseable {
         this.mtu = builder.mtu;
         if (role == DtlsRole.SERVER && builder.dtls13 && Dtls13Server.canUse(certificate)) {
             this.dtls13 = new Dtls13Connection(new Dtls13Server(certificate, remoteFingerprints, srtpProfiles, random,
-                    mtu, TimeUnit.MILLISECONDS.toNanos(initialRetransmitMillis)), datagrams);
+                    mtu, TimeUnit.MILLISECONDS.toNanos(initialRetransmitMillis), builder.serverSecrets), datagrams);
         }
     }
 
@@ -1133,6 +1133,7 @@ public final class DtlsTransport implements AutoCloseable {
         private List<SrtpProfile> srtpProfiles = List.of(SrtpProfile.AEAD_AES_128_GCM,
                 SrtpProfile.AES128_CM_HMAC_SHA1_80);
         private boolean dtls13 = true;
+        private Dtls13ServerSecrets serverSecrets;
 
         private Builder(DtlsRole role, DtlsCertificate certificate, List<Fingerprint> remoteFingerprints) {
             if (role == null) {
@@ -1206,6 +1207,16 @@ public final class DtlsTransport implements AutoCloseable {
          */
         public Builder dtls13(boolean value) {
             this.dtls13 = value;
+            return this;
+        }
+
+        /**
+         * Secrets prepared ahead for a DTLS 1.3 handshake as the server (none by default: the server makes them when
+         * the transport is built). Used only by a server that answers with DTLS 1.3, and only if no handshake took
+         * them before.
+         */
+        public Builder serverSecrets(Dtls13ServerSecrets value) {
+            this.serverSecrets = value;
             return this;
         }
 

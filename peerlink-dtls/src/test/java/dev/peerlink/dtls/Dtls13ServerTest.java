@@ -26,9 +26,14 @@ class Dtls13ServerTest {
     }
 
     private static Dtls13Server server(DtlsCertificate expectedClient) {
-        return new Dtls13Server(serverCertificate, new Fingerprints(List.of(expectedClient.fingerprint())),
+        return server(serverCertificate, expectedClient, null);
+    }
+
+    private static Dtls13Server server(DtlsCertificate own, DtlsCertificate expectedClient,
+                                       Dtls13ServerSecrets prepared) {
+        return new Dtls13Server(own, new Fingerprints(List.of(expectedClient.fingerprint())),
                 List.of(SrtpProfile.AES128_CM_HMAC_SHA1_80, SrtpProfile.AEAD_AES_128_GCM), new SecureRandom(), 1200,
-                SECOND);
+                SECOND, prepared);
     }
 
     private static Dtls13TestClient client() {
@@ -89,6 +94,45 @@ class Dtls13ServerTest {
         deliver(drain(server), client);
         assertThat(client.acknowledged()).isTrue();
         assertThat(server.nextTimeoutNanos()).isEqualTo(Long.MAX_VALUE);
+    }
+
+    @Test
+    void secretsPreparedAheadServeOneHandshakeAndAreZeroedAfterIt() throws Exception {
+        Dtls13ServerSecrets prepared = Dtls13ServerSecrets.prepare(serverCertificate);
+        byte[] preparedShare = prepared.keySharePublic.clone();
+        Dtls13Server first = server(serverCertificate, clientCertificate, prepared);
+        Dtls13Server second = server(serverCertificate, clientCertificate, prepared);
+        Dtls13TestClient firstClient = client();
+        Dtls13TestClient secondClient = client();
+
+        handshake(first, firstClient);
+        handshake(second, secondClient);
+
+        assertThat(first.phase()).isEqualTo(Dtls13Server.Phase.CONNECTED);
+        assertThat(second.phase()).isEqualTo(Dtls13Server.Phase.CONNECTED);
+        assertThat(firstClient.serverKeyShare()).isEqualTo(preparedShare);
+        // Taken once: a second server makes its own, never the same key share (nor signature nonce) twice.
+        assertThat(secondClient.serverKeyShare()).isNotEqualTo(preparedShare);
+        assertThat(prepared.keySharePrivate).containsOnly(0);
+        prepared.discardUnlessTaken(); // taken: nothing to do, and nothing breaks
+        assertThat(first.phase()).isEqualTo(Dtls13Server.Phase.CONNECTED);
+    }
+
+    @Test
+    void secretsForAnotherCertificateAreNotUsedAndUnusedOnesAreZeroedWhenDiscarded() throws Exception {
+        Dtls13ServerSecrets forTheClientsCertificate = Dtls13ServerSecrets.prepare(clientCertificate);
+        byte[] share = forTheClientsCertificate.keySharePublic.clone();
+        Dtls13Server server = server(serverCertificate, clientCertificate, forTheClientsCertificate);
+        Dtls13TestClient client = client();
+
+        handshake(server, client);
+
+        assertThat(server.phase()).isEqualTo(Dtls13Server.Phase.CONNECTED);
+        assertThat(client.serverKeyShare()).isNotEqualTo(share);
+        // Untouched (an X25519 scalar is never all zero: RFC 7748 §5 sets bit 254) until discarded.
+        assertThat(forTheClientsCertificate.keySharePrivate).isNotEqualTo(new byte[32]);
+        forTheClientsCertificate.discardUnlessTaken();
+        assertThat(forTheClientsCertificate.keySharePrivate).containsOnly(0);
     }
 
     @Test

@@ -45,6 +45,7 @@ final class Dtls13TestClient {
     private byte[] clientHandshakeSecret;
     private byte[] masterSecret;
     private byte[] serverCertificate;
+    private byte[] serverKeyShare;
     private byte[] exporterMasterSecret;
     private int selectedSrtpProfile = -1;
     private boolean serverFinished;
@@ -164,6 +165,7 @@ final class Dtls13TestClient {
                         serverShare = value.vector16();
                     }
                 }
+                serverKeyShare = serverShare;
                 byte[] shared = new byte[32];
                 X25519.calculateAgreement(keyShare, 0, serverShare, 0, shared, 0);
                 byte[] handshakeSecret = Dtls13KeySchedule.handshakeSecret(shared);
@@ -304,6 +306,11 @@ final class Dtls13TestClient {
 
     boolean serverFinished() {
         return serverFinished;
+    }
+
+    /** The X25519 public key from the server's ServerHello. */
+    byte[] serverKeyShare() {
+        return serverKeyShare;
     }
 
     boolean acknowledged() {

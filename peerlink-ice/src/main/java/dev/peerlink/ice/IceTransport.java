@@ -18,9 +18,9 @@ import java.util.function.Consumer;
 public interface IceTransport extends AutoCloseable {
 
     /**
-     * Opens a transport for an agent with {@code config}: host candidates are gathered, and server-reflexive and
-     * relayed gathering has started, when it returns. Events go to {@code listener} in order on the transport's own
-     * thread, which must not block in it.
+     * Opens a transport for an agent with {@code config}: its host sockets are bound when it returns (or it throws);
+     * the host candidates, then server-reflexive and relayed ones, come to {@code listener} as they are gathered.
+     * Events go to {@code listener} in order on the transport's own thread, which must not block in it.
      */
     @FunctionalInterface
     interface Factory {

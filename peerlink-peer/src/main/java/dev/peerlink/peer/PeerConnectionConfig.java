@@ -62,7 +62,7 @@ public record PeerConnectionConfig(List<IceServer> iceServers, IceTransportPolic
                     .mdns(mdns)
                     .insecureTurnTls(insecureTurnTls)
                     .listener(Runnable::run, listener)
-                    .open();
+                    .openWithoutWaiting(); // the host candidates come as events, as the connection takes them
         }
     }
 

@@ -79,8 +79,13 @@ public final class HostAddressGatherer {
     public List<HostAddress> gather() throws SocketException {
         List<LocalInterface> interfaces = new ArrayList<>();
         for (NetworkInterface nic : Collections.list(NetworkInterface.getNetworkInterfaces())) {
-            interfaces.add(new LocalInterface(nic.getName(), nic.getIndex(), nic.isUp(), nic.isLoopback(),
-                    nic.isPointToPoint(), Collections.list(nic.getInetAddresses())));
+            List<InetAddress> addresses = Collections.list(nic.getInetAddresses());
+            // Each flag costs a system call (on the path of every connect): asked only of interfaces that could
+            // give an address.
+            if (nameAllowed(nic.getName()) && addresses.stream().anyMatch(this::isUsable)) {
+                interfaces.add(new LocalInterface(nic.getName(), nic.getIndex(), nic.isUp(), nic.isLoopback(),
+                        nic.isPointToPoint(), addresses));
+            }
         }
         return select(interfaces);
     }
@@ -90,8 +95,7 @@ public final class HostAddressGatherer {
         List<HostAddress> chosen = new ArrayList<>();
         for (LocalInterface nic : interfaces) {
             if (!nic.up() || (nic.loopback() && !allowLoopback) || (nic.pointToPoint() && !allowPointToPoint)
-                    || excludedInterfaces.contains(nic.name())
-                    || (!includedInterfaces.isEmpty() && !includedInterfaces.contains(nic.name()))) {
+                    || !nameAllowed(nic.name())) {
                 continue;
             }
             for (InetAddress address : nic.addresses()) {
@@ -101,6 +105,11 @@ public final class HostAddressGatherer {
             }
         }
         return chosen;
+    }
+
+    private boolean nameAllowed(String interfaceName) {
+        return !excludedInterfaces.contains(interfaceName)
+                && (includedInterfaces.isEmpty() || includedInterfaces.contains(interfaceName));
     }
 
     private boolean isUsable(InetAddress address) {

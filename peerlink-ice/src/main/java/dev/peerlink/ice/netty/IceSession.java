@@ -163,7 +163,7 @@ public final class IceSession implements IceTransport {
 
     // ------------------------------------------------------------------------------------------------ opening
 
-    private static IceSession open(Builder builder) throws IOException {
+    private static IceSession open(Builder builder, boolean awaitHostCandidates) throws IOException {
         List<HostAddress> addresses = builder.gatherer.gather();
         if (addresses.isEmpty()) {
             throw new IOException("no local address is usable for ICE host candidates with " + builder.gatherer);
@@ -172,15 +172,14 @@ public final class IceSession implements IceTransport {
         EventLoopGroup group = ownsGroup ? builder.transport.newEventLoopGroup(1,
                 Thread.ofPlatform().name("peerlink-ice-", 0).daemon().factory()) : builder.group;
         IceSession session = new IceSession(builder, group, ownsGroup, addresses);
-        if (session.loop.inEventLoop()) {
-            session.close();
-            throw new IllegalStateException("open an ICE session from outside its event loop: opening waits for"
-                    + " sockets to bind");
-        }
         try {
             List<Channel> bound = session.bindSockets(addresses, builder.ports);
-            // One hop onto the loop for all of it: each hop wakes the loop's thread (the connect waits on this).
-            session.onLoop(() -> {
+            for (Channel socket : bound) {
+                session.register(socket);
+            }
+            // One hop onto the loop for all of it, queued behind the registrations: each hop wakes the loop's
+            // thread, and a connect waits on this one when the caller waits for the host candidates.
+            CompletableFuture<Void> added = session.onLoop(() -> {
                 long now = System.nanoTime();
                 for (Channel socket : bound) {
                     InetSocketAddress base = (InetSocketAddress) socket.localAddress();
@@ -192,7 +191,10 @@ public final class IceSession implements IceTransport {
                     session.connectToTurnServer(server);
                 }
                 return null;
-            }).join();
+            });
+            if (awaitHostCandidates) {
+                added.join();
+            }
             return session;
         } catch (IOException | RuntimeException e) {
             session.close();
@@ -200,12 +202,20 @@ public final class IceSession implements IceTransport {
         }
     }
 
-    /** The host sockets, one per address, bound but not yet in {@link #socketsByBase} (the caller puts them there). */
+    /**
+     * The host sockets, one per address, bound but neither registered with the loop nor in {@link #socketsByBase}
+     * (the caller does both).
+     */
     private List<Channel> bindSockets(List<HostAddress> addresses, PortPolicy ports) throws IOException {
         if (!ports.samePortOnEveryAddress()) {
             List<Channel> bound = new ArrayList<>();
-            for (HostAddress address : addresses) {
-                bound.add(bindInRange(address.address(), ports));
+            try {
+                for (HostAddress address : addresses) {
+                    bound.add(bindInRange(address.address(), ports));
+                }
+            } catch (IOException | RuntimeException e) {
+                bound.forEach(this::forget);
+                throw e;
             }
             return bound;
         }
@@ -225,9 +235,7 @@ public final class IceSession implements IceTransport {
             if (bound.size() == addresses.size()) {
                 return bound;
             }
-            for (Channel channel : bound) {
-                forget(channel);
-            }
+            bound.forEach(this::forget);
         }
         throw new IOException("no UDP port " + (ports.isEphemeral() ? "" : "in " + ports.minPort() + "–"
                 + ports.maxPort() + " ") + "is free on every one of " + addresses.stream()
@@ -253,37 +261,48 @@ public final class IceSession implements IceTransport {
                 + address.getHostAddress());
     }
 
-    /** Binds one host socket; null when the address or port is taken. */
+    /**
+     * Binds one host socket on the calling thread (binding through the loop would cost the caller a round trip to
+     * it) and sets it up; not yet registered with the loop. Null when the address or port is taken.
+     */
     private Channel bind(InetSocketAddress local) {
-        // Large socket buffers: a data channel sends in bursts of a congestion window, and a datagram dropped
-        // by a full buffer costs SCTP a retransmission timeout.
-        Bootstrap bootstrap = new Bootstrap().group(loop).channel(transport.datagramChannel())
-                .option(io.netty.channel.ChannelOption.SO_RCVBUF, 4 << 20)
-                .option(io.netty.channel.ChannelOption.SO_SNDBUF, 4 << 20)
-                .handler(new HostSocketHandler());
-        // Whole datagrams (a peer's larger one is not cut short), a batch per read (recvmmsg).
-        DatagramReads.apply(bootstrap, transport);
-        ChannelFuture future = bootstrap.bind(local).awaitUninterruptibly();
-        if (!future.isSuccess()) {
-            log.debug("cannot bind {}: {}", local, future.cause().toString());
+        Channel channel;
+        try {
+            channel = transport.bindDatagramChannel(local);
+        } catch (IOException e) {
+            log.debug("cannot bind {}: {}", local, e.toString());
             return null;
         }
-        Channel channel = future.channel();
-        synchronized (sockets) {
-            sockets.add(channel);
-        }
+        // Large socket buffers: a data channel sends in bursts of a congestion window, and a datagram dropped
+        // by a full buffer costs SCTP a retransmission timeout.
+        channel.config().setOption(ChannelOption.SO_RCVBUF, 4 << 20);
+        channel.config().setOption(ChannelOption.SO_SNDBUF, 4 << 20);
+        // Whole datagrams (a peer's larger one is not cut short), a batch per read (recvmmsg).
+        DatagramReads.apply(channel.config(), transport);
+        channel.pipeline().addLast(new HostSocketHandler());
         // RFC 8899 §3: path MTU probes must not be fragmented; where DF cannot be set, probing stays off.
         dontFragmentByBase.put((InetSocketAddress) channel.localAddress(), DontFragment.apply(channel));
         return channel;
     }
 
-    /** Closes a socket {@link #bind} opened that is not used after all (never in {@link #socketsByBase}). */
+    /** Hands a socket {@link #bind} made to the loop, which reads from it from then on; closing closes it. */
+    private void register(Channel channel) {
+        synchronized (sockets) {
+            sockets.add(channel);
+        }
+        loop.register(channel).addListener(registered -> {
+            if (!registered.isSuccess()) {
+                log.warn("the ICE socket {} could not join the event loop: {}", channel.localAddress(),
+                        registered.cause().toString());
+                channel.unsafe().closeForcibly();
+            }
+        });
+    }
+
+    /** Closes a socket {@link #bind} opened that is not used after all (never registered). */
     private void forget(Channel channel) {
         dontFragmentByBase.remove((InetSocketAddress) channel.localAddress());
-        synchronized (sockets) {
-            sockets.remove(channel);
-        }
-        channel.close().awaitUninterruptibly();
+        channel.unsafe().closeForcibly();
     }
 
     // ------------------------------------------------------------------------------ TURN over TCP and TLS
@@ -788,7 +807,11 @@ public final class IceSession implements IceTransport {
             List<ChannelFuture> closes = new ArrayList<>();
             synchronized (sockets) {
                 for (Channel socket : sockets) {
-                    closes.add(socket.close());
+                    if (socket.isRegistered()) {
+                        closes.add(socket.close());
+                    } else {
+                        socket.unsafe().closeForcibly(); // its registration failed: no pipeline to close through
+                    }
                 }
             }
             socketsByBase.clear();
@@ -902,7 +925,16 @@ public final class IceSession implements IceTransport {
          * @throws IOException when no address is usable or no socket can be bound
          */
         public IceSession open() throws IOException {
-            return IceSession.open(this);
+            return IceSession.open(this, true);
+        }
+
+        /**
+         * Gathers and binds as {@link #open} does (and fails as it does), but returns without waiting for the event
+         * loop to take the host candidates: they come as events, as every later candidate does, and are in
+         * {@link IceSession#localCandidates()} from then on. Saves the caller a round trip to the loop's thread.
+         */
+        public IceSession openWithoutWaiting() throws IOException {
+            return IceSession.open(this, false);
         }
     }
 }

@@ -43,6 +43,19 @@ class IceSessionLoopbackTest {
         to.endOfRemoteCandidates().join();
     }
 
+    /** A UDP port on 127.0.0.1 that was free a moment ago. */
+    private static int freeLoopbackPort() throws Exception {
+        try (DatagramSocket probe = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
+            return probe.getLocalPort();
+        }
+    }
+
+    /** Opening a session on {@code port} alone fails, and says why: the port is taken. */
+    private static void assertTaken(int port, org.assertj.core.api.ThrowableAssert.ThrowingCallable open) {
+        org.assertj.core.api.Assertions.assertThatThrownBy(open).isInstanceOf(java.io.IOException.class)
+                .hasMessageContaining("no UDP port in " + port + "–" + port + " is free on 127.0.0.1");
+    }
+
     private static boolean connected(IceSession session) {
         return session.state() == IceConnectionState.CONNECTED || session.state() == IceConnectionState.COMPLETED;
     }
@@ -204,20 +217,37 @@ class IceSessionLoopbackTest {
 
     @Test
     void portRangeIsHonoured() throws Exception {
-        int free;
-        try (DatagramSocket probe = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0))) {
-            free = probe.getLocalPort();
-        }
+        int free = freeLoopbackPort();
         try (IceSession session = IceSession.builder(IceAgentConfig.defaults(IceRole.CONTROLLING))
                 .gatherer(LOOPBACK_ONLY).ports(PortPolicy.range(free, free)).open()) {
             assertThat(session.localAddresses()).singleElement()
                     .satisfies(address -> assertThat(address.getPort()).isEqualTo(free));
             // The only port of the range is taken now: a second session cannot open, and says why.
-            org.assertj.core.api.Assertions.assertThatThrownBy(() -> IceSession.builder(
-                            IceAgentConfig.defaults(IceRole.CONTROLLED)).gatherer(LOOPBACK_ONLY)
-                            .ports(PortPolicy.range(free, free)).open())
-                    .isInstanceOf(java.io.IOException.class)
-                    .hasMessageContaining("no UDP port in " + free + "–" + free + " is free on 127.0.0.1");
+            assertTaken(free, () -> IceSession.builder(IceAgentConfig.defaults(IceRole.CONTROLLED))
+                    .gatherer(LOOPBACK_ONLY).ports(PortPolicy.range(free, free)).open());
+        }
+    }
+
+    @Test
+    void openWithoutWaitingHasItsSocketBoundAtOnceAndItsHostCandidateComesAsAnEvent() throws Exception {
+        int free = freeLoopbackPort();
+        try (IceSession controlling = IceSession.builder(IceAgentConfig.defaults(IceRole.CONTROLLING))
+                .gatherer(LOOPBACK_ONLY).ports(PortPolicy.range(free, free)).openWithoutWaiting();
+             IceSession controlled = IceSession.builder(IceAgentConfig.defaults(IceRole.CONTROLLED))
+                     .gatherer(LOOPBACK_ONLY).openWithoutWaiting()) {
+            // Bound before it returned: the port is this session's, and opening fails as open() does when none is free.
+            assertThat(controlling.localAddresses()).singleElement()
+                    .satisfies(address -> assertThat(address.getPort()).isEqualTo(free));
+            assertTaken(free, () -> IceSession.builder(IceAgentConfig.defaults(IceRole.CONTROLLED))
+                    .gatherer(LOOPBACK_ONLY).ports(PortPolicy.range(free, free)).openWithoutWaiting());
+
+            IceEvent first = controlling.events().poll(PATIENCE.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            assertThat(first).isInstanceOfSatisfying(IceEvent.LocalCandidate.class,
+                    event -> assertThat(event.candidate().address().getPort()).isEqualTo(free));
+            await().atMost(PATIENCE).until(() -> !controlled.localCandidates().isEmpty());
+            signal(controlling, controlled);
+            signal(controlled, controlling);
+            await().atMost(PATIENCE).until(() -> connected(controlling) && connected(controlled));
         }
     }
 

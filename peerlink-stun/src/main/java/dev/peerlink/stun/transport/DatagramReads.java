@@ -1,6 +1,7 @@
 package dev.peerlink.stun.transport;
 
 import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.ChannelConfig;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.FixedRecvByteBufAllocator;
 import io.netty.channel.epoll.EpollChannelOption;
@@ -41,5 +42,15 @@ public final class DatagramReads {
             bootstrap.option(ChannelOption.RCVBUF_ALLOCATOR, ONE);
         }
         return bootstrap;
+    }
+
+    /** The same read options on a channel made without a bootstrap ({@link NettyTransport#bindDatagramChannel}). */
+    public static void apply(ChannelConfig config, NettyTransport transport) {
+        if (transport == NettyTransport.EPOLL) {
+            config.setOption(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, SLOT_BYTES);
+            config.setRecvByteBufAllocator(BATCH);
+        } else {
+            config.setRecvByteBufAllocator(ONE);
+        }
     }
 }

@@ -12,6 +12,9 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.DatagramChannel;
 import io.netty.channel.socket.ServerSocketChannel;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.unix.Socket;
+import java.io.IOException;
+import java.net.InetSocketAddress;
 import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
@@ -36,6 +39,36 @@ public enum NettyTransport {
 
     public Class<? extends DatagramChannel> datagramChannel() {
         return this == EPOLL ? EpollDatagramChannel.class : NioDatagramChannel.class;
+    }
+
+    /**
+     * A UDP socket bound to {@code local} on the calling thread, as a channel not yet registered with an event loop
+     * (register it with {@code loop.register(channel)}; until then, {@code channel.unsafe().closeForcibly()} closes
+     * it). A {@link io.netty.bootstrap.Bootstrap} binds on the loop, so its caller waits for a round trip to the
+     * loop's thread; this does not.
+     *
+     * @throws IOException when the address or port cannot be bound (taken, or not this machine's)
+     */
+    public DatagramChannel bindDatagramChannel(InetSocketAddress local) throws IOException {
+        if (this == EPOLL) {
+            Epoll.ensureAvailability(); // loads the native library, which Socket needs and does not load itself
+            Socket socket = Socket.newSocketDgram(); // dual-stack where IPv6 is, as EpollDatagramChannel() makes
+            try {
+                socket.bind(local);
+            } catch (IOException | RuntimeException e) {
+                socket.close();
+                throw e;
+            }
+            return new EpollDatagramChannel(socket.intValue());
+        }
+        java.nio.channels.DatagramChannel socket = java.nio.channels.DatagramChannel.open();
+        try {
+            socket.bind(local);
+        } catch (IOException | RuntimeException e) {
+            socket.close();
+            throw e;
+        }
+        return new NioDatagramChannel(socket);
     }
 
     public Class<? extends ServerSocketChannel> serverSocketChannel() {
