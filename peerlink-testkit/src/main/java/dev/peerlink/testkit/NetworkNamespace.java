@@ -7,6 +7,7 @@ import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Assumptions;
 
@@ -14,7 +15,7 @@ import org.junit.jupiter.api.Assumptions;
  * A Linux network namespace the test creates, joined to this one by a veth pair on a /30 from 198.18.0.0/15 (the
  * benchmarking range, DESIGN.md), with a default route back to this side so programs inside gather host
  * candidates. Needs root; without it a test skips with the reason, except in CI, where it fails. Closing deletes
- * the namespace and the link, even after a failure.
+ * the namespace and the link, even after a failure; so does the JVM's exit (Ctrl-C, SIGTERM) when nothing closed it.
  */
 public final class NetworkNamespace implements AutoCloseable {
     private static final AtomicInteger COUNTER = new AtomicInteger();
@@ -24,6 +25,9 @@ public final class NetworkNamespace implements AutoCloseable {
     private final String hostInterface;
     private final InetAddress hostAddress;
     private final InetAddress namespaceAddress;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    /** Deletes the namespace at exit if {@link #close} has not: a finally block does not run on SIGTERM. */
+    private final Thread deleteAtExit = new Thread(this::delete, "peerlink-netns-cleanup");
 
     private NetworkNamespace(String name, String hostInterface, InetAddress hostAddress, InetAddress namespaceAddress) {
         this.name = name;
@@ -46,6 +50,7 @@ public final class NetworkNamespace implements AutoCloseable {
         InetAddress host = InetAddress.getByAddress(new byte[] {(byte) 198, 19, (byte) (base >> 8), (byte) (base + 1)});
         InetAddress inside = InetAddress.getByAddress(new byte[] {(byte) 198, 19, (byte) (base >> 8), (byte) (base + 2)});
         NetworkNamespace namespace = new NetworkNamespace(name, hostSide, host, inside);
+        Runtime.getRuntime().addShutdownHook(namespace.deleteAtExit);
         try {
             namespace.ip("netns", "add", name);
             namespace.ip("link", "add", hostSide, "type", "veth", "peer", "name", namespaceSide);
@@ -156,6 +161,18 @@ public final class NetworkNamespace implements AutoCloseable {
 
     @Override
     public void close() {
+        delete();
+        try {
+            Runtime.getRuntime().removeShutdownHook(deleteAtExit);
+        } catch (IllegalStateException exiting) {
+            // closed while the JVM exits: the hook runs anyway and finds it done
+        }
+    }
+
+    private void delete() {
+        if (closed.getAndSet(true)) {
+            return;
+        }
         // Deleting the namespace removes its end of the veth pair; delete ours too in case it lingers.
         runForOutput(List.of("ip", "netns", "del", name));
         runForOutput(List.of("ip", "link", "del", hostInterface));
