@@ -37,8 +37,8 @@ import java.util.function.Consumer;
  * of peer connections per connect (made before the clock starts), after {@code warmupSeconds} of uncounted java-java
  * connects that warm the JVM up (once per run, before any pair is measured) and {@code warmupConnects} uncounted ones
  * per pair (the JIT compiles the handshake code meanwhile: the first connects of a fresh JVM run interpreted code, and
- * it goes on compiling for several hundred more, see docs/benchmarks.md). Throughput: on the last connect, the
- * offerer sends {@code bytes} over its reliable ordered channel in binary messages of {@code messageSize} bytes,
+ * it goes on compiling for several hundred more, see docs/benchmarks.md); the pairs take turns, one connect each
+ * per round. Throughput: on one more connect of each pair after the timed ones, the offerer sends {@code bytes} over its reliable ordered channel in binary messages of {@code messageSize} bytes,
  * keeping its {@code bufferedAmount} under {@link #HIGH_WATER} and waiting for the low-threshold event
  * ({@link #LOW_WATER}); the receiver checks each message's sequence number, length and last byte and times the
  * transfer with its own clock, from the first message's arrival to the last one's (the bytes after the first
@@ -204,13 +204,9 @@ public final class DataChannelBenchmark {
         unavailableReason(options.pairs()).ifPresent(reason -> {
             throw new IllegalStateException(reason);
         });
-        List<Result> results = new ArrayList<>();
         if (options.pairs().stream().noneMatch(Pair::needsChromium)) {
             warmUpJvm(options, progress);
-            for (Pair pair : options.pairs()) {
-                results.add(runJavaJava(options, progress));
-            }
-            return results;
+            return measure(options, null, null, progress);
         }
         try (NetworkNamespace namespace = NetworkNamespace.create();
              Chromium chromium = Chromium.launchIn(namespace, CHROMIUM_FLAGS)) {
@@ -219,16 +215,56 @@ public final class DataChannelBenchmark {
             // Chromium goes on starting up for a while after its page loads (its other processes); the JVM's
             // warm-up covers that time, so no pair is timed against a browser still busy starting.
             warmUpJvm(options, progress);
-            for (Pair pair : options.pairs()) {
-                results.add(switch (pair) {
-                    case JAVA_JAVA -> runJavaJava(options, progress);
-                    case JAVA_CHROMIUM -> runJavaChromium(options, namespace.hostAddress(), page, progress);
-                    case CHROMIUM_JAVA -> runChromiumJava(options, namespace.hostAddress(), page, progress);
-                    case CHROMIUM_CHROMIUM -> runChromiumChromium(options, page, progress);
-                });
+            return measure(options, namespace.hostAddress(), page, progress);
+        }
+    }
+
+    /**
+     * The pairs take turns, one connect each per round (the warm-up connects, then the timed ones), so that what the
+     * machine and the browser do over the run (other load, the page's own state) falls on every pair alike; a ratio
+     * of two pairs' medians then compares them under the same conditions. Then each pair's transfer, on a connect of
+     * its own.
+     */
+    private static List<Result> measure(Options options, InetAddress hostAddress, Chromium.Page page,
+                                        Consumer<String> progress) throws IOException {
+        List<Tally> tallies = new ArrayList<>();
+        for (int p = 0; p < options.pairs().size(); p++) {
+            tallies.add(new Tally(options.connects()));
+        }
+        for (int i = -options.warmupConnects(); i <= options.connects(); i++) {
+            boolean transfer = i == options.connects();
+            for (int p = 0; p < options.pairs().size(); p++) {
+                Tally tally = tallies.get(p);
+                switch (options.pairs().get(p)) {
+                    case JAVA_JAVA -> connectJavaJava(options, tally, i, transfer, progress);
+                    case JAVA_CHROMIUM -> connectJavaChromium(options, hostAddress, page, tally, i, transfer, progress);
+                    case CHROMIUM_JAVA -> connectChromiumJava(options, hostAddress, page, tally, i, transfer, progress);
+                    case CHROMIUM_CHROMIUM -> connectChromiumChromium(options, page, tally, i, transfer, progress);
+                }
             }
         }
+        List<Result> results = new ArrayList<>();
+        for (int p = 0; p < options.pairs().size(); p++) {
+            Tally tally = tallies.get(p);
+            results.add(new Result(options.pairs().get(p), tally.connects, tally.transfer, options.lengthOf(0),
+                    tally.cpu));
+        }
         return results;
+    }
+
+    /** One pair's figures as its connects come in: round {@code i} is timed when 0 ≤ i < connects. */
+    private static final class Tally {
+        final double[] connects;
+        Transfer transfer;
+        double cpu;
+
+        Tally(int connects) {
+            this.connects = new double[connects];
+        }
+
+        boolean timed(int i) {
+            return i >= 0 && i < connects.length;
+        }
     }
 
     /**
@@ -246,7 +282,7 @@ public final class DataChannelBenchmark {
         long deadline = System.nanoTime() + options.warmupSeconds() * 1_000_000_000L;
         int connects = 0;
         while (System.nanoTime() - deadline < 0) {
-            runJavaJava(one, line -> { });
+            connectJavaJava(one, new Tally(0), 0, true, line -> { });
             connects++;
         }
         progress.accept("JVM warm-up: " + connects + " connects");
@@ -256,55 +292,50 @@ public final class DataChannelBenchmark {
 
     // ------------------------------------------------------------------------------------------- Java ↔ Java
 
+    private static final HostAddressGatherer LOOPBACK = HostAddressGatherer.builder().allowLoopback(true)
+            .includeAddress("127.0.0.1/32").build();
+
     private static PeerConnectionConfig config(HostAddressGatherer gatherer) {
         return PeerConnectionConfig.builder().gatherer(gatherer).mdns(false).build();
     }
 
-    private static Result runJavaJava(Options options, Consumer<String> progress) throws IOException {
-        HostAddressGatherer loopback = HostAddressGatherer.builder().allowLoopback(true)
-                .includeAddress("127.0.0.1/32").build();
-        double[] connects = new double[options.connects()];
-        Transfer transfer = null;
-        double cpu = 0;
-        for (int i = -options.warmupConnects(); i < options.connects(); i++) {
-            boolean last = i == options.connects() - 1;
-            try (JavaPeer offerer = new JavaPeer(config(loopback));
-                 JavaPeer answerer = new JavaPeer(config(loopback))) {
-                JavaReceiver receiver = new JavaReceiver(options);
-                answerer.onChannel = channel -> channel.onMessage(receiver::accept);
-                DataChannel channel = offerer.pc.createDataChannel("bench", DataChannelOptions.DEFAULT);
-                CompletableFuture<Long> opened = new CompletableFuture<>();
-                channel.onOpen(() -> opened.complete(System.nanoTime()));
-                offerer.failOn(opened);
-                answerer.failOn(opened);
-                long start = System.nanoTime();
-                offerer.trickleTo(answerer);
-                answerer.trickleTo(offerer);
-                String offer = offerer.pc.createOffer();
-                offerer.pc.setLocalDescription(offer);
-                answerer.pc.setRemoteDescription(offer);
-                answerer.remoteSet();
-                String answer = answerer.pc.createAnswer();
-                answerer.pc.setLocalDescription(answer);
-                offerer.pc.setRemoteDescription(answer);
-                offerer.remoteSet();
-                double millis = (await(opened, "java-java: the data channel did not open") - start) / 1e6;
-                if (i >= 0) {
-                    connects[i] = millis;
-                    progress.accept(String.format(Locale.ROOT, "java-java connect %d: %.1f ms (offerer: %s)", i + 1,
-                            millis, offerer.phases(start)));
-                }
-                if (last) {
-                    progress.accept("java-java: sending " + options.bytes() + " bytes");
-                    double cpuBefore = CpuTime.seconds();
-                    sendFromJava(channel, options);
-                    transfer = receiver.result(transferTimeout(options));
-                    cpu = CpuTime.seconds() - cpuBefore;
-                    progress.accept("java-java: " + pathMtu(offerer.pc));
-                }
+    private static void connectJavaJava(Options options, Tally tally, int i, boolean withTransfer, Consumer<String> progress)
+            throws IOException {
+        try (JavaPeer offerer = new JavaPeer(config(LOOPBACK));
+             JavaPeer answerer = new JavaPeer(config(LOOPBACK))) {
+            JavaReceiver receiver = new JavaReceiver(options);
+            answerer.onChannel = channel -> channel.onMessage(receiver::accept);
+            DataChannel channel = offerer.pc.createDataChannel("bench", DataChannelOptions.DEFAULT);
+            CompletableFuture<Long> opened = new CompletableFuture<>();
+            channel.onOpen(() -> opened.complete(System.nanoTime()));
+            offerer.failOn(opened);
+            answerer.failOn(opened);
+            long start = System.nanoTime();
+            offerer.trickleTo(answerer);
+            answerer.trickleTo(offerer);
+            String offer = offerer.pc.createOffer();
+            offerer.pc.setLocalDescription(offer);
+            answerer.pc.setRemoteDescription(offer);
+            answerer.remoteSet();
+            String answer = answerer.pc.createAnswer();
+            answerer.pc.setLocalDescription(answer);
+            offerer.pc.setRemoteDescription(answer);
+            offerer.remoteSet();
+            double millis = (await(opened, "java-java: the data channel did not open") - start) / 1e6;
+            if (tally.timed(i)) {
+                tally.connects[i] = millis;
+                progress.accept(String.format(Locale.ROOT, "java-java connect %d: %.1f ms (offerer: %s)", i + 1,
+                        millis, offerer.phases(start)));
+            }
+            if (withTransfer) {
+                progress.accept("java-java: sending " + options.bytes() + " bytes");
+                double cpuBefore = CpuTime.seconds();
+                sendFromJava(channel, options);
+                tally.transfer = receiver.result(transferTimeout(options));
+                tally.cpu = CpuTime.seconds() - cpuBefore;
+                progress.accept("java-java: " + pathMtu(offerer.pc));
             }
         }
-        return new Result(Pair.JAVA_JAVA, connects, transfer, options.lengthOf(0), cpu);
     }
 
     /** A Java peer connection whose candidates trickle to another one, held until that one has its remote SDP. */
@@ -537,59 +568,52 @@ public final class DataChannelBenchmark {
 
     // ------------------------------------------------------------------------------------------- Java ↔ Chromium
 
-    private static Result runJavaChromium(Options options, InetAddress hostAddress, Chromium.Page page,
-                                          Consumer<String> progress) throws IOException {
+    private static void connectJavaChromium(Options options, InetAddress hostAddress, Chromium.Page page, Tally tally,
+                                            int i, boolean withTransfer, Consumer<String> progress) throws IOException {
         HostAddressGatherer gatherer = HostAddressGatherer.only(hostAddress);
-        double[] connects = new double[options.connects()];
-        Transfer transfer = null;
-        double cpu = 0;
-        for (int i = -options.warmupConnects(); i < options.connects(); i++) {
-            boolean last = i == options.connects() - 1;
-            try (JavaPeer offerer = new JavaPeer(config(gatherer))) {
-                page.evaluate("bench.reset(%d, %d)".formatted(options.bytes(), options.messageSize()));
-                // Every peer connection object exists before its pair's clock starts (the Java one above, the
-                // chromium-chromium pair's in the page), so the page's is made here.
-                page.evaluate("bench.prepareAnswerer()");
-                DataChannel channel = offerer.pc.createDataChannel("bench", DataChannelOptions.DEFAULT);
-                CompletableFuture<Long> opened = new CompletableFuture<>();
-                channel.onOpen(() -> opened.complete(System.nanoTime()));
-                offerer.failOn(opened);
-                long start = System.nanoTime();
-                // Java's candidates go in its offer (gathering a host address takes a fraction of a millisecond);
-                // the page answers at once, as the chromium-chromium pair does, and its candidates are not sent:
-                // Java learns the page's address from its first check (peer-reflexive, RFC 8445 §7.3.1.3).
-                offerer.pc.createOffer();
-                awaitGathered(offerer.gathered);
-                String offer = offerer.pc.createOffer();
-                offerer.pc.setLocalDescription(offer);
-                long offerReady = System.nanoTime();
-                JsonNode answer = page.evaluate("bench.answer(%s)".formatted(JSON.writeValueAsString(offer)));
-                long answerBack = System.nanoTime();
-                offerer.pc.setRemoteDescription(answer.path("sdp").asText());
-                double millis = (await(opened, "java-chromium: the data channel did not open") - start) / 1e6;
-                if (i >= 0) {
-                    connects[i] = millis;
-                    // The signaling hop (DevTools to the page and back, Chromium's answer inside it) is part of
-                    // the connect; the progress line shows how much, so the table's figure can be read.
-                    progress.accept(String.format(Locale.ROOT, "java-chromium connect %d: %.1f ms (Java offer with"
-                            + " candidates ready after %.1f ms, the page's answer back %.1f ms later, %.1f of them in the page;"
-                            + " Java: %s)", i + 1, millis, (offerReady - start) / 1e6, (answerBack - offerReady) / 1e6,
-                            answer.path("took").asDouble(), offerer.phases(start)));
-                }
-                if (last) {
-                    progress.accept("java-chromium: " + dtlsVersion(page));
-                    progress.accept("java-chromium: sending " + options.bytes() + " bytes");
-                    double cpuBefore = CpuTime.seconds();
-                    sendFromJava(channel, options);
-                    transfer = awaitPageTransfer(page, options);
-                    cpu = CpuTime.seconds() - cpuBefore;
-                    progress.accept("java-chromium: " + pathMtu(offerer.pc));
-                }
-            } finally {
-                closeAll(page);
+        try (JavaPeer offerer = new JavaPeer(config(gatherer))) {
+            page.evaluate("bench.reset(%d, %d)".formatted(options.bytes(), options.messageSize()));
+            // Every peer connection object exists before its pair's clock starts (the Java one above, the
+            // chromium-chromium pair's in the page), so the page's is made here.
+            page.evaluate("bench.prepareAnswerer()");
+            DataChannel channel = offerer.pc.createDataChannel("bench", DataChannelOptions.DEFAULT);
+            CompletableFuture<Long> opened = new CompletableFuture<>();
+            channel.onOpen(() -> opened.complete(System.nanoTime()));
+            offerer.failOn(opened);
+            long start = System.nanoTime();
+            // Java's candidates go in its offer (gathering a host address takes a fraction of a millisecond);
+            // the page answers at once, as the chromium-chromium pair does, and its candidates are not sent:
+            // Java learns the page's address from its first check (peer-reflexive, RFC 8445 §7.3.1.3).
+            offerer.pc.createOffer();
+            awaitGathered(offerer.gathered);
+            String offer = offerer.pc.createOffer();
+            offerer.pc.setLocalDescription(offer);
+            long offerReady = System.nanoTime();
+            JsonNode answer = page.evaluate("bench.answer(%s)".formatted(JSON.writeValueAsString(offer)));
+            long answerBack = System.nanoTime();
+            offerer.pc.setRemoteDescription(answer.path("sdp").asText());
+            double millis = (await(opened, "java-chromium: the data channel did not open") - start) / 1e6;
+            if (tally.timed(i)) {
+                tally.connects[i] = millis;
+                // The signaling hop (DevTools to the page and back, Chromium's answer inside it) is part of
+                // the connect; the progress line shows how much, so the table's figure can be read.
+                progress.accept(String.format(Locale.ROOT, "java-chromium connect %d: %.1f ms (Java offer with"
+                        + " candidates ready after %.1f ms, the page's answer back %.1f ms later, %.1f of them in the page;"
+                        + " Java: %s)", i + 1, millis, (offerReady - start) / 1e6, (answerBack - offerReady) / 1e6,
+                        answer.path("took").asDouble(), offerer.phases(start)));
             }
+            if (withTransfer) {
+                progress.accept("java-chromium: " + dtlsVersion(page));
+                progress.accept("java-chromium: sending " + options.bytes() + " bytes");
+                double cpuBefore = CpuTime.seconds();
+                sendFromJava(channel, options);
+                tally.transfer = awaitPageTransfer(page, options);
+                tally.cpu = CpuTime.seconds() - cpuBefore;
+                progress.accept("java-chromium: " + pathMtu(offerer.pc));
+            }
+        } finally {
+            closeAll(page);
         }
-        return new Result(Pair.JAVA_CHROMIUM, connects, transfer, options.lengthOf(0), cpu);
     }
 
     private static void awaitGathered(CompletableFuture<Void> gathered) throws IOException {
@@ -628,7 +652,7 @@ public final class DataChannelBenchmark {
     }
 
     /**
-     * The DTLS version the page's peer connection of the last connect negotiated, from its transport stats: Chromium
+     * The DTLS version the page's peer connection of the current connect negotiated, from its transport stats: Chromium
      * offers DTLS 1.3 (RFC 9147, a one-round-trip handshake) and 1.2; peerlink answers 1.3 as the DTLS server and
      * speaks 1.2 as the client.
      */
@@ -653,80 +677,66 @@ public final class DataChannelBenchmark {
      * The page offers (its clock times the connect, from just before its createOffer to its channel's open) and
      * sends; the Java peer answers with its candidates gathered into the answer and receives.
      */
-    private static Result runChromiumJava(Options options, InetAddress hostAddress, Chromium.Page page,
-                                          Consumer<String> progress) throws IOException {
+    private static void connectChromiumJava(Options options, InetAddress hostAddress, Chromium.Page page, Tally tally,
+                                            int i, boolean withTransfer, Consumer<String> progress) throws IOException {
         HostAddressGatherer gatherer = HostAddressGatherer.only(hostAddress);
-        double[] connects = new double[options.connects()];
-        Transfer transfer = null;
-        double cpu = 0;
-        for (int i = -options.warmupConnects(); i < options.connects(); i++) {
-            boolean last = i == options.connects() - 1;
-            try (JavaPeer answerer = new JavaPeer(config(gatherer))) {
-                JavaReceiver receiver = new JavaReceiver(options);
-                answerer.onChannel = channel -> channel.onMessage(receiver::accept);
-                page.evaluate("bench.reset(%d, %d)".formatted(options.bytes(), options.messageSize()));
-                page.evaluate("bench.prepareOfferer()");
-                JsonNode offer = page.evaluate("bench.offer()");
-                long offerArrived = System.nanoTime();
-                answerer.pc.setRemoteDescription(offer.path("sdp").asText());
-                awaitGathered(answerer.gathered);
-                String answer = answerer.pc.createAnswer();
-                answerer.pc.setLocalDescription(answer);
-                long answerReady = System.nanoTime();
-                double millis = page.evaluate("bench.accept(%s)".formatted(JSON.writeValueAsString(answer)))
-                        .asDouble();
-                if (i >= 0) {
-                    connects[i] = millis;
-                    progress.accept(String.format(Locale.ROOT, "chromium-java connect %d: %.1f ms (the page's offer"
-                            + " ready after %.1f ms; Java's answer with candidates %.1f ms after the offer arrived)",
-                            i + 1, millis, offer.path("took").asDouble(), (answerReady - offerArrived) / 1e6));
-                }
-                if (last) {
-                    progress.accept("chromium-java: " + dtlsVersion(page));
-                    progress.accept("chromium-java: sending " + options.bytes() + " bytes");
-                    double cpuBefore = CpuTime.seconds();
-                    page.evaluate("bench.startSending()");
-                    transfer = receiver.result(transferTimeout(options));
-                    cpu = CpuTime.seconds() - cpuBefore;
-                    progress.accept("chromium-java: " + pathMtu(answerer.pc));
-                }
-            } finally {
-                closeAll(page);
+        try (JavaPeer answerer = new JavaPeer(config(gatherer))) {
+            JavaReceiver receiver = new JavaReceiver(options);
+            answerer.onChannel = channel -> channel.onMessage(receiver::accept);
+            page.evaluate("bench.reset(%d, %d)".formatted(options.bytes(), options.messageSize()));
+            page.evaluate("bench.prepareOfferer()");
+            JsonNode offer = page.evaluate("bench.offer()");
+            long offerArrived = System.nanoTime();
+            answerer.pc.setRemoteDescription(offer.path("sdp").asText());
+            awaitGathered(answerer.gathered);
+            String answer = answerer.pc.createAnswer();
+            answerer.pc.setLocalDescription(answer);
+            long answerReady = System.nanoTime();
+            double millis = page.evaluate("bench.accept(%s)".formatted(JSON.writeValueAsString(answer)))
+                    .asDouble();
+            if (tally.timed(i)) {
+                tally.connects[i] = millis;
+                progress.accept(String.format(Locale.ROOT, "chromium-java connect %d: %.1f ms (the page's offer"
+                        + " ready after %.1f ms; Java's answer with candidates %.1f ms after the offer arrived)",
+                        i + 1, millis, offer.path("took").asDouble(), (answerReady - offerArrived) / 1e6));
             }
+            if (withTransfer) {
+                progress.accept("chromium-java: " + dtlsVersion(page));
+                progress.accept("chromium-java: sending " + options.bytes() + " bytes");
+                double cpuBefore = CpuTime.seconds();
+                page.evaluate("bench.startSending()");
+                tally.transfer = receiver.result(transferTimeout(options));
+                tally.cpu = CpuTime.seconds() - cpuBefore;
+                progress.accept("chromium-java: " + pathMtu(answerer.pc));
+            }
+        } finally {
+            closeAll(page);
         }
-        return new Result(Pair.CHROMIUM_JAVA, connects, transfer, options.lengthOf(0), cpu);
     }
 
     // ------------------------------------------------------------------------------------------- Chromium ↔ Chromium
 
-    private static Result runChromiumChromium(Options options, Chromium.Page page, Consumer<String> progress)
-            throws IOException {
-        double[] connects = new double[options.connects()];
-        Transfer transfer = null;
-        double cpu = 0;
-        for (int i = -options.warmupConnects(); i < options.connects(); i++) {
-            boolean last = i == options.connects() - 1;
-            try {
-                page.evaluate("bench.reset(%d, %d)".formatted(options.bytes(), options.messageSize()));
-                double millis = page.evaluate("bench.connectLocal()").asDouble();
-                if (i >= 0) {
-                    connects[i] = millis;
-                    progress.accept(String.format(Locale.ROOT, "chromium-chromium connect %d: %.1f ms", i + 1,
-                            millis));
-                }
-                if (last) {
-                    progress.accept("chromium-chromium: " + dtlsVersion(page));
-                    progress.accept("chromium-chromium: sending " + options.bytes() + " bytes");
-                    double cpuBefore = CpuTime.seconds();
-                    page.evaluate("bench.startSending()");
-                    transfer = awaitPageTransfer(page, options);
-                    cpu = CpuTime.seconds() - cpuBefore;
-                }
-            } finally {
-                closeAll(page);
+    private static void connectChromiumChromium(Options options, Chromium.Page page, Tally tally, int i,
+                                                boolean withTransfer, Consumer<String> progress) throws IOException {
+        try {
+            page.evaluate("bench.reset(%d, %d)".formatted(options.bytes(), options.messageSize()));
+            double millis = page.evaluate("bench.connectLocal()").asDouble();
+            if (tally.timed(i)) {
+                tally.connects[i] = millis;
+                progress.accept(String.format(Locale.ROOT, "chromium-chromium connect %d: %.1f ms", i + 1,
+                        millis));
             }
+            if (withTransfer) {
+                progress.accept("chromium-chromium: " + dtlsVersion(page));
+                progress.accept("chromium-chromium: sending " + options.bytes() + " bytes");
+                double cpuBefore = CpuTime.seconds();
+                page.evaluate("bench.startSending()");
+                tally.transfer = awaitPageTransfer(page, options);
+                tally.cpu = CpuTime.seconds() - cpuBefore;
+            }
+        } finally {
+            closeAll(page);
         }
-        return new Result(Pair.CHROMIUM_CHROMIUM, connects, transfer, options.lengthOf(0), cpu);
     }
 
     /**

@@ -47,8 +47,16 @@ class DataChannelBenchmarkTest {
         System.out.println(table);
         assertThat(table).contains("| java-java |", "| java-chromium |", "| chromium-java |", "| chromium-chromium |",
                 "1,049,576 B in 17 messages, in order, intact");
-        assertThat(progress).anyMatch(line -> line.startsWith("chromium-chromium connect 2:"));
-        assertThat(progress).anyMatch(line -> line.startsWith("chromium-java connect 2:"));
+        // The pairs take turns: every pair's first timed connect comes before any pair's second.
+        List<Integer> firsts = new java.util.ArrayList<>();
+        List<Integer> seconds = new java.util.ArrayList<>();
+        for (DataChannelBenchmark.Pair pair : options.pairs()) {
+            firsts.add(indexOfLineStarting(progress, pair.label() + " connect 1:"));
+            seconds.add(indexOfLineStarting(progress, pair.label() + " connect 2:"));
+        }
+        assertThat(firsts).doesNotContain(-1);
+        assertThat(seconds).doesNotContain(-1);
+        assertThat(java.util.Collections.max(firsts)).isLessThan(java.util.Collections.min(seconds));
         // Chromium offers DTLS 1.3 and 1.2; the Java peer is the DTLS server either way (Chromium answers active,
         // Java answers passive), and our server answers DTLS 1.3.
         assertThat(progress).contains("java-chromium: DTLS 1.3 (the page's getStats)",
@@ -58,6 +66,15 @@ class DataChannelBenchmarkTest {
             assertThat(progress).anyMatch(line -> line.matches(
                     pair + ": the Java peer's SCTP path MTU after the transfer: \\d{4,5} bytes"));
         }
+    }
+
+    private static int indexOfLineStarting(List<String> lines, String prefix) {
+        for (int i = 0; i < lines.size(); i++) {
+            if (lines.get(i).startsWith(prefix)) {
+                return i;
+            }
+        }
+        return -1;
     }
 
     @Test

@@ -325,7 +325,8 @@ final class BenchCommand implements Runnable {
             description = {"Measure WebRTC data channels four ways in one run: Java<->Java (two peer connections in "
                 + "this JVM on 127.0.0.1), Java->Chromium and Chromium->Java (headless chromium; the first named "
                 + "offers and sends) and Chromium<->Chromium (both peers in one page). Connect time is offer created "
-                + "-> offerer's channel open (median of --connects); throughput is --bytes in --message-size binary "
+                + "-> offerer's channel open (median of --connects; the pairs take turns, one connect each per round); "
+                + "throughput is --bytes in --message-size binary "
                 + "messages on one reliable ordered channel with bufferedAmount flow control, timed at the receiver. "
                 + "Prints a markdown table.",
                 "The Chromium pairs need chromium and root (Chromium runs in a network namespace the benchmark "
