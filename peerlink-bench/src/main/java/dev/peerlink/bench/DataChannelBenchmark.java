@@ -17,9 +17,11 @@ import java.net.InetAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -220,20 +222,28 @@ public final class DataChannelBenchmark {
     }
 
     /**
-     * The pairs take turns, one connect each per round (the warm-up connects, then the timed ones), so that what the
-     * machine and the browser do over the run (other load, the page's own state) falls on every pair alike; a ratio
-     * of two pairs' medians then compares them under the same conditions. Then each pair's transfer, on a connect of
-     * its own.
+     * The pairs take turns, one connect each per round (the warm-up connects, then the timed ones) in an order
+     * shuffled for each round, so that what the machine and the browser do over the run (other load, the page's own
+     * state, what the previous connect left to do) falls on every pair alike; a ratio of two pairs' medians then
+     * compares them under the same conditions. Then each pair's transfer, on a connect of its own.
      */
     private static List<Result> measure(Options options, InetAddress hostAddress, Chromium.Page page,
                                         Consumer<String> progress) throws IOException {
         List<Tally> tallies = new ArrayList<>();
+        List<Integer> order = new ArrayList<>();
         for (int p = 0; p < options.pairs().size(); p++) {
             tallies.add(new Tally(options.connects()));
+            order.add(p);
         }
+        // A fresh order every round (the same ones every run): a connect leaves work behind (closing, the page's
+        // garbage collection), and this way no pair always comes after the same other one, or first.
+        Random shuffle = new Random(5);
         for (int i = -options.warmupConnects(); i <= options.connects(); i++) {
             boolean transfer = i == options.connects();
-            for (int p = 0; p < options.pairs().size(); p++) {
+            if (!transfer) {
+                Collections.shuffle(order, shuffle);
+            }
+            for (int p : order) {
                 Tally tally = tallies.get(p);
                 switch (options.pairs().get(p)) {
                     case JAVA_JAVA -> connectJavaJava(options, tally, i, transfer, progress);

@@ -1212,8 +1212,8 @@ public final class DtlsTransport implements AutoCloseable {
 
         /**
          * Secrets prepared ahead for a DTLS 1.3 handshake as the server (none by default: the server makes them when
-         * the transport is built). Used only by a server that answers with DTLS 1.3, and only if no handshake took
-         * them before.
+         * the transport is built). A server transport that may answer with DTLS 1.3 takes them when it is built,
+         * unless another took them before; should the client then speak DTLS 1.2, they are zeroed unused.
          */
         public Builder serverSecrets(Dtls13ServerSecrets value) {
             this.serverSecrets = value;

@@ -180,6 +180,12 @@ public final class IceSession implements IceTransport {
             // One hop onto the loop for all of it, queued behind the registrations: each hop wakes the loop's
             // thread, and a connect waits on this one when the caller waits for the host candidates.
             CompletableFuture<Void> added = session.onLoop(() -> {
+                for (Channel socket : bound) {
+                    if (!socket.isRegistered()) { // its registration ran before this, and failed (logged)
+                        throw new IllegalStateException("the ICE socket " + socket.localAddress() + " could not"
+                                + " join the event loop; does the transport match the event loop group?");
+                    }
+                }
                 long now = System.nanoTime();
                 for (Channel socket : bound) {
                     InetSocketAddress base = (InetSocketAddress) socket.localAddress();
@@ -193,7 +199,19 @@ public final class IceSession implements IceTransport {
                 return null;
             });
             if (awaitHostCandidates) {
-                added.join();
+                try {
+                    added.join();
+                } catch (java.util.concurrent.CompletionException e) {
+                    throw new IOException("opening the ICE session failed: " + e.getCause().getMessage(),
+                            e.getCause());
+                }
+            } else {
+                added.whenComplete((done, failure) -> {
+                    if (failure != null) {
+                        log.warn("opening the ICE session failed, so it is closed: {}", failure.toString());
+                        session.close();
+                    }
+                });
             }
             return session;
         } catch (IOException | RuntimeException e) {
@@ -224,13 +242,18 @@ public final class IceSession implements IceTransport {
         for (int attempt = 0; attempt < attempts; attempt++) {
             int port = ports.isEphemeral() ? 0 : ports.minPort() + (start + attempt) % ports.size();
             List<Channel> bound = new ArrayList<>();
-            for (HostAddress address : addresses) {
-                Channel channel = bind(new InetSocketAddress(address.address(), port));
-                if (channel == null) {
-                    break;
+            try {
+                for (HostAddress address : addresses) {
+                    Channel channel = bind(new InetSocketAddress(address.address(), port));
+                    if (channel == null) {
+                        break;
+                    }
+                    bound.add(channel);
+                    port = ((InetSocketAddress) channel.localAddress()).getPort();
                 }
-                bound.add(channel);
-                port = ((InetSocketAddress) channel.localAddress()).getPort();
+            } catch (IOException | RuntimeException e) {
+                bound.forEach(this::forget);
+                throw e;
             }
             if (bound.size() == addresses.size()) {
                 return bound;
@@ -264,25 +287,34 @@ public final class IceSession implements IceTransport {
     /**
      * Binds one host socket on the calling thread (binding through the loop would cost the caller a round trip to
      * it) and sets it up; not yet registered with the loop. Null when the address or port is taken.
+     *
+     * @throws IOException when no socket can be made or set up at all (no file descriptors left, say)
      */
-    private Channel bind(InetSocketAddress local) {
+    private Channel bind(InetSocketAddress local) throws IOException {
         Channel channel;
         try {
             channel = transport.bindDatagramChannel(local);
         } catch (IOException e) {
             log.debug("cannot bind {}: {}", local, e.toString());
             return null;
+        } catch (RuntimeException e) {
+            throw new IOException("cannot open a UDP socket on " + local + ": " + e.getMessage(), e);
         }
-        // Large socket buffers: a data channel sends in bursts of a congestion window, and a datagram dropped
-        // by a full buffer costs SCTP a retransmission timeout.
-        channel.config().setOption(ChannelOption.SO_RCVBUF, 4 << 20);
-        channel.config().setOption(ChannelOption.SO_SNDBUF, 4 << 20);
-        // Whole datagrams (a peer's larger one is not cut short), a batch per read (recvmmsg).
-        DatagramReads.apply(channel.config(), transport);
-        channel.pipeline().addLast(new HostSocketHandler());
-        // RFC 8899 §3: path MTU probes must not be fragmented; where DF cannot be set, probing stays off.
-        dontFragmentByBase.put((InetSocketAddress) channel.localAddress(), DontFragment.apply(channel));
-        return channel;
+        try {
+            // Large socket buffers: a data channel sends in bursts of a congestion window, and a datagram dropped
+            // by a full buffer costs SCTP a retransmission timeout.
+            channel.config().setOption(ChannelOption.SO_RCVBUF, 4 << 20);
+            channel.config().setOption(ChannelOption.SO_SNDBUF, 4 << 20);
+            // Whole datagrams (a peer's larger one is not cut short), a batch per read (recvmmsg).
+            DatagramReads.apply(channel.config(), transport);
+            channel.pipeline().addLast(new HostSocketHandler());
+            // RFC 8899 §3: path MTU probes must not be fragmented; where DF cannot be set, probing stays off.
+            dontFragmentByBase.put((InetSocketAddress) channel.localAddress(), DontFragment.apply(channel));
+            return channel;
+        } catch (RuntimeException e) {
+            forget(channel);
+            throw new IOException("cannot set up the UDP socket on " + local + ": " + e.getMessage(), e);
+        }
     }
 
     /** Hands a socket {@link #bind} made to the loop, which reads from it from then on; closing closes it. */
@@ -929,9 +961,10 @@ public final class IceSession implements IceTransport {
         }
 
         /**
-         * Gathers and binds as {@link #open} does (and fails as it does), but returns without waiting for the event
-         * loop to take the host candidates: they come as events, as every later candidate does, and are in
-         * {@link IceSession#localCandidates()} from then on. Saves the caller a round trip to the loop's thread.
+         * Gathers and binds as {@link #open} does (and throws as it does when no socket can be bound), but returns
+         * without waiting for the event loop to take the host candidates: they come as events, as every later
+         * candidate does, and are in {@link IceSession#localCandidates()} from then on. Saves the caller a round trip
+         * to the loop's thread. Should the loop fail to take them, that is logged and the session closes.
          */
         public IceSession openWithoutWaiting() throws IOException {
             return IceSession.open(this, false);

@@ -252,6 +252,28 @@ class IceSessionLoopbackTest {
     }
 
     @Test
+    void socketsThatCannotJoinTheEventLoopFailOpeningInsteadOfGivingDeadCandidates() throws Exception {
+        // NIO sockets cannot register with an epoll loop: a transport that does not match the group given.
+        io.netty.channel.EventLoopGroup epoll = NettyTransport.EPOLL.newEventLoopGroup(1,
+                Thread.ofPlatform().daemon().factory());
+        try {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> IceSession.builder(
+                            IceAgentConfig.defaults(IceRole.CONTROLLING)).gatherer(LOOPBACK_ONLY)
+                            .transport(NettyTransport.NIO).eventLoopGroup(epoll).open())
+                    .isInstanceOf(java.io.IOException.class)
+                    .hasMessageContaining("could not join the event loop");
+
+            IceSession unwaited = IceSession.builder(IceAgentConfig.defaults(IceRole.CONTROLLING))
+                    .gatherer(LOOPBACK_ONLY).transport(NettyTransport.NIO).eventLoopGroup(epoll).openWithoutWaiting();
+            await().atMost(PATIENCE).until(() -> unwaited.state() == IceConnectionState.CLOSED);
+            assertThat(unwaited.localCandidates()).isEmpty();
+        } finally {
+            epoll.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).await(5,
+                    java.util.concurrent.TimeUnit.SECONDS);
+        }
+    }
+
+    @Test
     void callsAfterCloseFailClearly() throws Exception {
         IceSession session = open(IceRole.CONTROLLING);
         session.close();
