@@ -40,11 +40,11 @@ import java.util.function.Consumer;
  * connects that warm the JVM up (once per run, before any pair is measured) and {@code warmupConnects} uncounted ones
  * per pair (the JIT compiles the handshake code meanwhile: the first connects of a fresh JVM run interpreted code, and
  * it goes on compiling for several hundred more, see docs/benchmarks.md); the pairs take turns, one connect each
- * per round. Throughput: on one more connect of each pair after the timed ones, the offerer sends {@code bytes} over its reliable ordered channel in binary messages of {@code messageSize} bytes,
- * keeping its {@code bufferedAmount} under {@link #HIGH_WATER} and waiting for the low-threshold event
- * ({@link #LOW_WATER}); the receiver checks each message's sequence number, length and last byte and times the
- * transfer with its own clock, from the first message's arrival to the last one's (the bytes after the first
- * message over that interval).
+ * per round. Throughput: on one more connect of each pair after the timed ones, the offerer sends {@code bytes} over
+ * its reliable ordered channel in binary messages of {@code messageSize} bytes, keeping its {@code bufferedAmount}
+ * under {@link #HIGH_WATER} and waiting for the low-threshold event ({@link #LOW_WATER}); the receiver checks each
+ * message's sequence number, length and last byte and times the transfer with its own clock, from the first
+ * message's arrival to the last one's (the bytes after the first message over that interval).
  */
 public final class DataChannelBenchmark {
     /** Senders stop queueing above this many buffered bytes ... */
@@ -309,8 +309,8 @@ public final class DataChannelBenchmark {
         return PeerConnectionConfig.builder().gatherer(gatherer).mdns(false).build();
     }
 
-    private static void connectJavaJava(Options options, Tally tally, int i, boolean withTransfer, Consumer<String> progress)
-            throws IOException {
+    private static void connectJavaJava(Options options, Tally tally, int i, boolean withTransfer,
+                                        Consumer<String> progress) throws IOException {
         try (JavaPeer offerer = new JavaPeer(config(LOOPBACK));
              JavaPeer answerer = new JavaPeer(config(LOOPBACK))) {
             JavaReceiver receiver = new JavaReceiver(options);
@@ -608,9 +608,9 @@ public final class DataChannelBenchmark {
                 // The signaling hop (DevTools to the page and back, Chromium's answer inside it) is part of
                 // the connect; the progress line shows how much, so the table's figure can be read.
                 progress.accept(String.format(Locale.ROOT, "java-chromium connect %d: %.1f ms (Java offer with"
-                        + " candidates ready after %.1f ms, the page's answer back %.1f ms later, %.1f of them in the page;"
-                        + " Java: %s)", i + 1, millis, (offerReady - start) / 1e6, (answerBack - offerReady) / 1e6,
-                        answer.path("took").asDouble(), offerer.phases(start)));
+                        + " candidates ready after %.1f ms, the page's answer back %.1f ms later, %.1f of them in the"
+                        + " page; Java: %s)", i + 1, millis, (offerReady - start) / 1e6,
+                        (answerBack - offerReady) / 1e6, answer.path("took").asDouble(), offerer.phases(start)));
             }
             if (withTransfer) {
                 progress.accept("java-chromium: " + dtlsVersion(page));
