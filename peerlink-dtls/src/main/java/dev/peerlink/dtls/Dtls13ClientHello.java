@@ -60,11 +60,7 @@ record Dtls13ClientHello(
             throw new TlsFatalAlert(AlertDescription.illegal_parameter, "a legacy_session_id longer than 32 bytes");
         }
         int cookieLength = in.vector8().length;
-        TlsReader suites = in.sub16();
-        List<Integer> cipherSuites = new ArrayList<>();
-        while (suites.remaining() >= 2) {
-            cipherSuites.add(suites.u16());
-        }
+        List<Integer> cipherSuites = in.sub16().u16s();
         in.vector8(); // legacy_compression_methods
         List<Integer> versions = new ArrayList<>();
         List<KeyShare> shares = new ArrayList<>();
@@ -77,12 +73,7 @@ record Dtls13ClientHello(
                 int type = extensions.u16();
                 TlsReader value = extensions.sub16();
                 switch (type) {
-                    case EXT_SUPPORTED_VERSIONS -> {
-                        TlsReader list = value.sub8();
-                        while (list.remaining() >= 2) {
-                            versions.add(list.u16());
-                        }
-                    }
+                    case EXT_SUPPORTED_VERSIONS -> versions.addAll(value.sub8().u16s());
                     case EXT_KEY_SHARE -> {
                         TlsReader list = value.sub16();
                         while (list.remaining() > 0) {
@@ -90,17 +81,9 @@ record Dtls13ClientHello(
                             shares.add(new KeyShare(group, list.vector16()));
                         }
                     }
-                    case EXT_SIGNATURE_ALGORITHMS -> {
-                        TlsReader list = value.sub16();
-                        while (list.remaining() >= 2) {
-                            schemes.add(list.u16());
-                        }
-                    }
+                    case EXT_SIGNATURE_ALGORITHMS -> schemes.addAll(value.sub16().u16s());
                     case EXT_USE_SRTP -> {
-                        TlsReader list = value.sub16();
-                        while (list.remaining() >= 2) {
-                            srtp.add(list.u16());
-                        }
+                        srtp.addAll(value.sub16().u16s());
                         mkiLength = value.vector8().length;
                     }
                     default -> {

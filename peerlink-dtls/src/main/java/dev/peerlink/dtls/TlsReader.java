@@ -1,6 +1,8 @@
 package dev.peerlink.dtls;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import org.bouncycastle.tls.AlertDescription;
 import org.bouncycastle.tls.TlsFatalAlert;
 
@@ -71,6 +73,15 @@ final class TlsReader {
 
     byte[] vector24() throws TlsFatalAlert {
         return bytes(u24());
+    }
+
+    /** What remains, as 16-bit values (a list of versions, cipher suites, signature schemes...); an odd byte is left. */
+    List<Integer> u16s() throws TlsFatalAlert {
+        List<Integer> values = new ArrayList<>();
+        while (remaining() >= 2) {
+            values.add(u16());
+        }
+        return values;
     }
 
     TlsReader sub8() throws TlsFatalAlert {

@@ -155,19 +155,11 @@ final class Dtls13TestClient {
                 in.skip(2 + 32);
                 in.vector8();
                 in.skip(3);
-                TlsReader extensions = in.sub16();
-                byte[] serverShare = null;
-                while (extensions.remaining() > 0) {
-                    int type = extensions.u16();
-                    TlsReader value = extensions.sub16();
-                    if (type == 51) {
-                        value.u16();
-                        serverShare = value.vector16();
-                    }
-                }
-                serverKeyShare = serverShare;
+                TlsReader shareExtension = extension(in.sub16(), 51);
+                shareExtension.u16(); // the group
+                serverKeyShare = shareExtension.vector16();
                 byte[] shared = new byte[32];
-                X25519.calculateAgreement(keyShare, 0, serverShare, 0, shared, 0);
+                X25519.calculateAgreement(keyShare, 0, serverKeyShare, 0, shared, 0);
                 byte[] handshakeSecret = Dtls13KeySchedule.handshakeSecret(shared);
                 clientHandshakeSecret = Dtls13KeySchedule.deriveSecret(handshakeSecret, "c hs traffic",
                         transcript.hash());
@@ -179,14 +171,10 @@ final class Dtls13TestClient {
             }
             case Dtls13Handshake.ENCRYPTED_EXTENSIONS -> {
                 transcript.add(message.type(), body);
-                TlsReader extensions = new TlsReader(body, 0, body.length).sub16();
-                while (extensions.remaining() > 0) {
-                    int type = extensions.u16();
-                    TlsReader value = extensions.sub16();
-                    if (type == 14) {
-                        value.u16();
-                        selectedSrtpProfile = value.u16();
-                    }
+                TlsReader useSrtp = extension(new TlsReader(body, 0, body.length).sub16(), 14);
+                if (useSrtp != null) {
+                    useSrtp.u16(); // the list's length: one profile
+                    selectedSrtpProfile = useSrtp.u16();
                 }
             }
             case Dtls13Handshake.CERTIFICATE -> {
@@ -306,6 +294,19 @@ final class Dtls13TestClient {
 
     boolean serverFinished() {
         return serverFinished;
+    }
+
+    /** The value of the last extension of {@code type} in an extensions block, or null when there is none. */
+    private static TlsReader extension(TlsReader extensions, int type) throws TlsException {
+        TlsReader found = null;
+        while (extensions.remaining() > 0) {
+            int each = extensions.u16();
+            TlsReader value = extensions.sub16();
+            if (each == type) {
+                found = value;
+            }
+        }
+        return found;
     }
 
     /** The X25519 public key from the server's ServerHello. */
